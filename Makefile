@@ -1,0 +1,84 @@
+# Black January Memorial — the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+export DJANGO_ENV ?= development
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The newest Python >= 3.12 on this machine: pyenv's versions first, then what is on PATH.
+PYTHON ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -Vr) \
+	$$(command -v python3.14 python3.13 python3.12 python3 2>/dev/null); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
+
+.PHONY: help run test venv db stop migrate content superuser static messages browser lint bench serve-prod clean
+
+help:
+	@echo "make run    set everything up and serve the memorial on http://$(HOST):$(PORT)"
+	@echo "make test   set everything up and run ruff and the whole test suite"
+	@echo "make stop   stop the project's own PostgreSQL"
+	@echo "make bench  run the benchmarks (see bench/README.md)"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "No Python 3.12 or newer was found. Django 6.1 needs it. Install one (for example"; \
+	  echo "'pyenv install 3.13', or your system's python3.13 package) and run make again,"; \
+	  echo "or name it: make run PYTHON=/path/to/python3.13"; exit 1; fi
+	@echo "Creating the virtualenv with $(PYTHON)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# The project's own PostgreSQL, unless DATABASE_URL names another server.
+db: venv
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m memorial.localdb start; fi
+
+stop: venv
+	$(PY) -m memorial.localdb stop
+
+messages: venv
+	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+migrate: db messages
+	$(PY) manage.py migrate --no-input -v 1
+
+content: migrate
+	$(PY) manage.py load_initial_content
+
+superuser: migrate
+	$(PY) manage.py ensure_local_superuser
+
+static: venv
+	$(PY) manage.py collectstatic --no-input -v 0
+
+# Debian's Chromium for the browser tests; Playwright never downloads a browser of its own.
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "Installing Debian's Chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; fi
+
+run: content superuser static
+	@echo "Serving the memorial on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/); Ctrl-C stops it."
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+test: lint db messages browser
+	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(VENV)/bin/pytest
+
+bench: db messages static
+	$(PY) -m bench $(ARGS)
+
+clean: stop
+	rm -rf var staticfiles $(VENV)

@@ -1,0 +1,123 @@
+"""Shared fixtures: users in each role, a real Chromium through Playwright, a live server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run
+# there unless told that the code around it is synchronous (it is).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own folder, never the developer's media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "private", "base_url": None},
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
+def _site_content(request):
+    """Transactional tests (the live server's) start from an emptied database: put back what the
+    data migrations made (the statement, the roles) and the initial timeline."""
+    if "transactional_db" not in request.fixturenames and "live_server" not in request.fixturenames:
+        return
+    from django.contrib.auth.models import Permission
+    from django.core.management import call_command
+
+    from memorial.models import Statement
+    from memorial.statement import load_shipped_statement
+    from victims.roles import roles_sync
+
+    request.getfixturevalue("transactional_db")
+    load_shipped_statement(Statement)
+    roles_sync(Group, Permission)
+    call_command("load_initial_content", verbosity=0)
+
+
+def make_user(django_user_model, username: str, role: str | None = None, **extra):
+    user = django_user_model.objects.create_user(
+        username=username, password="correct horse battery staple", is_staff=True, **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def curator(db, django_user_model):
+    return make_user(django_user_model, "curator", "Curator")
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    return make_user(django_user_model, "editor", "Editor")
+
+
+@pytest.fixture
+def data_staff(db, django_user_model):
+    return make_user(django_user_model, "datastaff", "Data staff")
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    return django_user_model.objects.create_superuser(username="root", password="correct horse battery staple")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run 'make browser' (apt-get install chromium).")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a screenshot under test-artifacts/screenshots/ (ignored by git) and return its path."""
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str, full_page: bool = True) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    return take

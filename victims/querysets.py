@@ -1,0 +1,77 @@
+"""Reads of the registry. Every public read starts from ``published()``."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+
+from victims.normalize import search_key
+
+PUBLISHED = "published"
+
+
+class VictimQuerySet(models.QuerySet):
+    def published(self) -> VictimQuerySet:
+        """Only what visitors may see."""
+        return self.filter(status=PUBLISHED)
+
+    def with_primary_photo(self) -> VictimQuerySet:
+        """Prefetch each person's primary photo (at most one) as ``primary_photos``."""
+        from victims.models import Photo
+
+        return self.prefetch_related(
+            Prefetch("photos", queryset=Photo.objects.filter(is_primary=True), to_attr="primary_photos")
+        )
+
+    def for_list(self) -> VictimQuerySet:
+        """What a list of names needs: place of death and the primary photo."""
+        return self.select_related("place_of_death").with_primary_photo()
+
+    def for_detail(self) -> VictimQuerySet:
+        """Everything a person page shows, in a fixed number of queries."""
+        from victims.models import Citation, Event, Photo
+
+        return self.select_related("place_of_birth", "place_of_death", "burial_place").prefetch_related(
+            "variants",
+            Prefetch("photos", queryset=Photo.objects.order_by("-is_primary", "id")),
+            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id")),
+            Prefetch("events", queryset=Event.objects.published().order_by("start_date", "start_time")),
+        )
+
+    def search(self, query: str) -> VictimQuerySet:
+        """People whose names or name variants resemble ``query``, best matches first.
+
+        Compares the query's search key with the stored keys by trigram word similarity
+        (``%>``, served by the GIN index on ``search_document``).
+        """
+        key = search_key(query)
+        if not key:
+            return self.none()
+        return (
+            self.filter(search_document__trigram_word_similar=key)
+            .annotate(similarity=TrigramWordSimilarity(key, "search_document"))
+            .order_by("-similarity", "family_name", "given_name", "id")
+        )
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self) -> EventQuerySet:
+        return self.filter(status=PUBLISHED)
+
+    def for_timeline(self) -> EventQuerySet:
+        return self.select_related("place").order_by("start_date", "start_time", "id")
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_public_citation_counts(self) -> SourceQuerySet:
+        """Annotate how many published people and events cite each source."""
+        return self.annotate(
+            victim_count=Count("citations__victim", filter=Q(citations__victim__status=PUBLISHED), distinct=True),
+            event_count=Count("citations__event", filter=Q(citations__event__status=PUBLISHED), distinct=True),
+        )
+
+
+class PhotoQuerySet(models.QuerySet):
+    def public(self) -> PhotoQuerySet:
+        return self.filter(Q(victim__status=PUBLISHED) | Q(event__status=PUBLISHED))

@@ -1,0 +1,31 @@
+"""The three roles curators work in, as groups with their permissions.
+
+Curator: adds and edits drafts, submits them for review. Editor: also publishes, withdraws,
+sees history and exports. Data staff: exports and imports, and may only view records otherwise.
+Superusers have every permission.
+"""
+
+from __future__ import annotations
+
+RECORDS = ["victim", "namevariant", "event", "place", "source", "citation", "photo", "reportedfigure"]
+HISTORY = [f"historical{model}" for model in RECORDS]
+
+ROLES: dict[str, list[str]] = {
+    "Curator": [f"{action}_{model}" for model in RECORDS for action in ("add", "change", "view")]
+    + ["delete_namevariant", "delete_citation", "delete_photo", "delete_victim", "delete_event", "submit_victim"],
+    "Editor": [f"{action}_{model}" for model in RECORDS for action in ("add", "change", "view", "delete")]
+    + [f"view_{model}" for model in HISTORY]
+    + ["submit_victim", "publish_victim", "export_registry", "view_exportlog"],
+    "Data staff": [f"view_{model}" for model in RECORDS] + ["export_registry", "import_registry"],
+}
+
+
+def roles_sync(group_model, permission_model) -> None:
+    """Create the role groups and give each exactly its permissions (models may be historical)."""
+    for name, codenames in ROLES.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        permissions = permission_model.objects.filter(content_type__app_label="victims", codename__in=codenames)
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"permissions not found for role {name}: {sorted(missing)}")
+        group.permissions.set(permissions)
