@@ -1,16 +1,25 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from memorial import views
+from memorial import health, twofactor, views
+from victims.sitemaps import sitemaps
+from victims.views import robots_txt
 
 handler404 = "memorial.views.page_not_found"
 handler500 = "memorial.views.server_error"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/two-factor/setup/", twofactor.setup, name="two_factor_setup"),
+    path("admin/two-factor/", twofactor.verify, name="two_factor_verify"),
     path("admin/", admin.site.urls),
     path("media/<path:path>", views.media, name="media"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
 ]
 
 urlpatterns += i18n_patterns(

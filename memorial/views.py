@@ -10,10 +10,13 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
 from memorial.models import Statement
 from memorial.statement import paragraphs_html
+from memorial.translation_fallback import translated
+from victims.caching import public_page
 
 BLACK_JANUARY = datetime.date(1990, 1, 20)
 
@@ -23,22 +26,66 @@ def years_since(day: datetime.date, today: datetime.date) -> int:
     return today.year - day.year - ((today.month, today.day) < (day.month, day.day))
 
 
+RECENT_PEOPLE = 6
+
+
+def key_figures(counts: dict[str, int]) -> list[dict]:
+    """The registry's own counts beside the figures the statement and the sources give.
+
+    Per measure: what the published registry records, and every reported figure with its
+    attribution and source. None is chosen over another.
+    """
+    from victims.models import Category, FigureMeasure, ReportedFigure
+
+    reported: dict[str, list] = {}
+    for figure in ReportedFigure.objects.select_related("source").order_by("measure", "order", "id"):
+        reported.setdefault(figure.measure, []).append(figure)
+    rows = [
+        {"measure": FigureMeasure.KILLED, "label": Category.KILLED.label,
+         "recorded": counts[Category.KILLED] + counts[Category.DIED_OF_WOUNDS],
+         "recorded_note": counts[Category.DIED_OF_WOUNDS], "reported": reported.pop(FigureMeasure.KILLED, [])},
+        {"measure": FigureMeasure.WOUNDED, "label": Category.WOUNDED.label, "recorded": counts[Category.WOUNDED],
+         "reported": reported.pop(FigureMeasure.WOUNDED, [])},
+        {"measure": FigureMeasure.MISSING, "label": Category.MISSING.label, "recorded": counts[Category.MISSING],
+         "reported": reported.pop(FigureMeasure.MISSING, [])},
+    ]  # fmt: skip
+    if counts[Category.DETAINED] or FigureMeasure.ARRESTED in reported:
+        rows.append(
+            {"measure": FigureMeasure.ARRESTED, "label": FigureMeasure.ARRESTED.label,
+             "recorded": counts[Category.DETAINED], "reported": reported.pop(FigureMeasure.ARRESTED, [])}
+        )  # fmt: skip
+    return rows
+
+
+@method_decorator(public_page, name="dispatch")
 class HomeView(TemplateView):
     template_name = "memorial/home.html"
 
     def get_context_data(self, **kwargs):
+        from victims.models import Victim
+        from victims.stats import category_counts
+
+        counts = category_counts()
         context = super().get_context_data(**kwargs)
         statement = Statement.objects.current()
         today = timezone.localdate()
+        body = translated(statement, "body") if statement else None
         context.update(
             statement=statement,
-            statement_paragraphs=paragraphs_html(statement.body) if statement else [],
+            statement_title=translated(statement, "title") if statement else None,
+            statement_subtitle=translated(statement, "subtitle") if statement else None,
+            statement_body=body,
+            statement_paragraphs=paragraphs_html(body.text) if statement else [],
             years_since=years_since(BLACK_JANUARY, today),
             today=today,
+            figures=key_figures(counts),
+            recorded_total=sum(counts.values()),
+            recent_people=list(Victim.objects.published().for_list().order_by("-published_at", "-id")[:RECENT_PEOPLE]),
         )
         return context
 
 
+@method_decorator(public_page, name="dispatch")
 class AboutView(TemplateView):
     template_name = "memorial/about.html"
 

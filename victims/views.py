@@ -1,21 +1,86 @@
-"""Public pages of the registry. Only published records are ever shown."""
+"""Public pages of the registry. Only published records are ever shown.
 
+Every page runs a small, fixed number of queries whatever the size of the registry, and answers
+conditional GETs with an ETag keyed on the registry's generation (victims.caching).
+"""
+
+from __future__ import annotations
+
+import datetime
+from itertools import groupby
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection, transaction
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from victims.models import Event, Source, Victim
+from memorial.partialdates import Precision, iso_partial_date
+from memorial.translation_fallback import translated
+from victims.caching import public_page, public_page_method
+from victims.filters import RegistryFilterForm
+from victims.models import Citation, Event, Place, Source, SourceKind, Victim
+from victims.normalize import AZ_ALPHABET, search_key
+from victims.stats import registry_charts
+
+NIGHT_DAYS = (datetime.date(1990, 1, 19), datetime.date(1990, 1, 22))
+SUGGESTION_THRESHOLD = 0.3  # well below pg_trgm's default 0.6: near names, not matches
 
 
+def nearest_names(query: str, limit: int = 5) -> list[Victim]:
+    """Published people whose names come closest to ``query``, for a search that found nobody."""
+    key = search_key(query)
+    if not key:
+        return []
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # SET LOCAL ends with the transaction: the lower threshold never leaks to other queries.
+            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [SUGGESTION_THRESHOLD])
+        return list(
+            Victim.objects.published()
+            .filter(search_document__trigram_word_similar=key)
+            .annotate(similarity=TrigramWordSimilarity(key, "search_document"))
+            .order_by("-similarity", "family_name", "given_name", "id")[:limit]
+        )
+
+
+@public_page_method
 class VictimListView(ListView):
+    """The wall of names: search, filters, sorting, the alphabet and pages, all in the URL."""
+
     template_name = "victims/victim_list.html"
     context_object_name = "victims"
     paginate_by = 60
 
+    def get_form(self) -> RegistryFilterForm:
+        if not hasattr(self, "_form"):
+            places = Place.objects.filter(deaths__status="published").distinct().order_by("name")
+            self._form = RegistryFilterForm(self.request.GET or None, places=list(places))
+        return self._form
+
     def get_queryset(self):
-        queryset = Victim.objects.published().for_list()
-        query = self.request.GET.get("q", "").strip()
-        return queryset.search(query) if query else queryset
+        return self.get_form().apply(Victim.objects.published().for_list())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = self.get_form()
+        paginator, page = context["paginator"], context["page_obj"]
+        total = paginator.count
+        context.update(
+            form=form,
+            query=form.query,
+            is_filtered=form.is_filtered,
+            result_count=total,
+            page_range=list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+            alphabet=AZ_ALPHABET,
+            current_letter=form.cleaned_data.get("letter", "") if form.is_valid() else "",
+            suggestions=nearest_names(form.query) if form.query and total == 0 else [],
+        )
+        return context
 
 
+@public_page_method
 class VictimDetailView(DetailView):
     template_name = "victims/victim_detail.html"
     context_object_name = "victim"
@@ -23,7 +88,66 @@ class VictimDetailView(DetailView):
     def get_queryset(self):
         return Victim.objects.published().for_detail()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        victim = self.object
+        photos = list(victim.photos.all())
+        context.update(
+            photos=photos,
+            primary_photo=photos[0] if photos else None,
+            canonical_url=self.request.build_absolute_uri(victim.get_absolute_url()),
+            person_jsonld=self.person_jsonld(victim, photos),
+        )
+        return context
 
+    def person_jsonld(self, victim: Victim, photos) -> dict:
+        data: dict = {
+            "@context": "https://schema.org",
+            "@type": "Person",
+            "name": str(victim),
+            "url": self.request.build_absolute_uri(victim.get_absolute_url()),
+        }
+        if victim.given_name:
+            data["givenName"] = victim.given_name
+        if victim.family_name:
+            data["familyName"] = victim.family_name
+        variants = [variant.name for variant in victim.variants.all()]
+        if variants:
+            data["alternateName"] = variants
+        if victim.birth_date:
+            data["birthDate"] = iso_partial_date(victim.birth_date, victim.birth_precision)
+        if victim.death_date:
+            data["deathDate"] = iso_partial_date(victim.death_date, victim.death_precision)
+        if victim.place_of_birth:
+            data["birthPlace"] = {"@type": "Place", "name": victim.place_of_birth.name}
+        if victim.place_of_death:
+            data["deathPlace"] = {"@type": "Place", "name": victim.place_of_death.name}
+        occupation = translated(victim, "occupation")
+        if occupation:
+            data["hasOccupation"] = {"@type": "Occupation", "name": occupation.text}
+        image = photos[0].rendition_url("full", "jpeg") if photos else ""
+        if image:
+            data["image"] = self.request.build_absolute_uri(image)
+        return data
+
+
+def timeline_sections(events: list[Event]) -> list[dict]:
+    """Events grouped by year; within 19–22 January 1990, by day (each with its times)."""
+    years = []
+    for year, year_events in groupby(events, key=lambda event: event.start_date.year):
+        sections: list[dict] = []
+        for event in year_events:
+            night = event.start_precision == Precision.DAY and NIGHT_DAYS[0] <= event.start_date <= NIGHT_DAYS[1]
+            day = event.start_date if night else None
+            if sections and sections[-1]["day"] == day:
+                sections[-1]["events"].append(event)
+            else:
+                sections.append({"day": day, "events": [event]})
+        years.append({"year": year, "sections": sections})
+    return years
+
+
+@public_page_method
 class EventListView(ListView):
     template_name = "victims/event_list.html"
     context_object_name = "events"
@@ -31,22 +155,104 @@ class EventListView(ListView):
     def get_queryset(self):
         return Event.objects.published().for_timeline()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["years"] = timeline_sections(list(context["events"]))
+        return context
 
+
+@public_page_method
 class EventDetailView(DetailView):
     template_name = "victims/event_detail.html"
     context_object_name = "event"
 
     def get_queryset(self):
-        return Event.objects.published().select_related("place")
+        return (
+            Event.objects.published()
+            .select_related("place")
+            .prefetch_related(
+                Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id")),
+                Prefetch(
+                    "victims",
+                    queryset=Victim.objects.published().for_list().order_by("family_name", "given_name", "id"),
+                ),
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        event = self.object
+        context["canonical_url"] = self.request.build_absolute_uri(event.get_absolute_url())
+        events = list(
+            Event.objects.published()
+            .order_by("start_date", "start_time", "id")
+            .only("id", "slug", "start_date", "start_time", "title_az", "title_en", "title_ru", "original_language")
+        )
+        index = next((i for i, other in enumerate(events) if other.pk == event.pk), None)
+        if index is not None:
+            context["previous_event"] = events[index - 1] if index > 0 else None
+            context["next_event"] = events[index + 1] if index + 1 < len(events) else None
+        return context
 
 
+@public_page_method
 class SourceListView(ListView):
+    """The bibliography by kind, each source with the published records that cite it."""
+
     template_name = "victims/source_list.html"
     context_object_name = "sources"
 
     def get_queryset(self):
-        return Source.objects.with_public_citation_counts()
+        public = Citation.objects.filter(Q(victim__status="published") | Q(event__status="published"))
+        return Source.objects.order_by("kind", "title").prefetch_related(
+            Prefetch(
+                "citations",
+                queryset=public.select_related("victim", "event").order_by(
+                    "victim__family_name", "victim__given_name", "event__start_date", "id"
+                ),
+                to_attr="public_citations",
+            )
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        labels = dict(SourceKind.choices)
+        groups = []
+        for kind, sources in groupby(context["sources"], key=lambda source: source.kind):
+            sources = list(sources)
+            for source in sources:
+                cited_victims, cited_events = {}, {}
+                for citation in source.public_citations:
+                    if citation.victim_id and citation.victim.status == "published":
+                        cited_victims.setdefault(citation.victim_id, citation.victim)
+                    elif citation.event_id and citation.event.status == "published":
+                        cited_events.setdefault(citation.event_id, citation.event)
+                source.cited_victims = list(cited_victims.values())
+                source.cited_events = list(cited_events.values())
+            groups.append({"kind": kind, "label": labels.get(kind, kind), "sources": sources})
+        context["groups"] = groups
+        return context
 
 
+@public_page_method
 class StatisticsView(TemplateView):
     template_name = "victims/statistics.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        charts = registry_charts()
+        context.update(charts=charts, total=charts[0].total)
+        return context
+
+
+@require_GET
+@public_page
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /i18n/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

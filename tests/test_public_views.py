@@ -1,0 +1,375 @@
+"""The public pages: what a visitor sees, what they never see, and what each page costs."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from memorial.partialdates import Precision
+from tests.factories import (
+    CitationFactory,
+    EventFactory,
+    NameVariantFactory,
+    PlaceFactory,
+    SourceFactory,
+    VictimFactory,
+)
+from victims.models import Category, Gender, Photo, Place, Status, Victim
+
+pytestmark = pytest.mark.django_db
+
+SYLLABLES = ["ba", "ce", "də", "fi", "gö", "ha", "xu", "ki", "lə", "mo", "nü", "pa", "ra", "sə", "şi", "tü", "va", "zə"]
+
+
+def bulk_people(count: int, *, start: int = 0, photos: bool = True, events=(), sources=()) -> list[Victim]:
+    """Many published synthetic people, fast: no search document (not needed outside search)."""
+    places = [PlaceFactory(), PlaceFactory(), PlaceFactory()]
+    now = timezone.now()
+    people = []
+    for i in range(start, start + count):
+        given = SYLLABLES[i % len(SYLLABLES)].capitalize() + SYLLABLES[(i // 7) % len(SYLLABLES)]
+        family = "Sınaq" + SYLLABLES[(i // 3) % len(SYLLABLES)] + f"ov{i}"
+        people.append(
+            Victim(
+                slug=f"bulk-person-{i}", family_name=family, given_name=given, display_name=f"{given} {family}",
+                gender=[Gender.MALE, Gender.FEMALE, Gender.UNKNOWN][i % 3],
+                category=[Category.KILLED, Category.KILLED, Category.DIED_OF_WOUNDS, Category.WOUNDED][i % 4],
+                death_date=datetime.date(1990, 1, 19 + i % 4), death_precision=Precision.DAY,
+                age=15 + i % 60, age_recorded=15 + i % 60, place_of_death=places[i % 3],
+                initial=family[0], status=Status.PUBLISHED, published_at=now,
+            )
+        )  # fmt: skip
+    people = Victim.objects.bulk_create(people)
+    if photos:
+        Photo.objects.bulk_create(
+            Photo(
+                victim=person, original=f"originals/p{person.pk}.jpg", alt_text_en=f"Portrait of {person}",
+                is_primary=True,
+                renditions={size: {"webp": f"photos/{person.pk}/{size}.webp", "jpeg": f"photos/{person.pk}/{size}.jpg",
+                                   "width": 160, "height": 200} for size in ("thumb", "card", "full")},
+            )
+            for person in people[::2]
+        )  # fmt: skip
+    for event in events:
+        event.victims.add(*people)
+    for source in sources:
+        from victims.models import Citation
+
+        Citation.objects.bulk_create(Citation(source=source, victim=person, locator="p. 1") for person in people)
+    return people
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+# --- Visibility ------------------------------------------------------------------------------
+
+
+def test_published_person_has_a_page_with_names_dates_and_sources(client):
+    place = PlaceFactory(name_en="Synthetic Street", name_az="Sınaq küçəsi")
+    victim = VictimFactory(
+        family_name="Sınaqlı", given_name="Testər", patronymic="Əli oğlu", place_of_death=place,
+        birth_date=datetime.date(1965, 3, 1), birth_precision=Precision.MONTH, age_recorded=24,
+        biography_en="First paragraph <b>not bold</b>.\n\nSecond paragraph.", original_language="en",
+    )  # fmt: skip
+    NameVariantFactory(victim=victim, name="Синаглы Тестер")
+    citation = CitationFactory(victim=victim, locator="p. 44", supports="date of death")
+    html = client.get(f"/en/victims/{victim.slug}/").content.decode()
+    assert "<h1" in html and "Testər Əli oğlu Sınaqlı" in html
+    assert "Синаглы Тестер" in html
+    assert '<time datetime="1990-01-20">20 January 1990</time>' in html
+    assert '<time datetime="1965-03">March 1965</time>' in html
+    assert "Synthetic Street" in html
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in html and "<p>Second paragraph.</p>" in html
+    assert f'href="/en/sources/#source-{citation.source.key}"' in html and "p. 44" in html
+    assert f'<link rel="canonical" href="http://testserver/en/victims/{victim.slug}/">' in html
+
+
+@pytest.mark.parametrize("status", [Status.DRAFT, Status.REVIEW, Status.WITHDRAWN])
+def test_unpublished_person_answers_404_and_is_never_listed(client, status):
+    victim = VictimFactory(family_name="Gizliyev", status=status, published_at=timezone.now())
+    assert client.get(f"/en/victims/{victim.slug}/").status_code == 404
+    assert "Gizliyev" not in client.get("/en/victims/").content.decode()
+    assert "Gizliyev" not in client.get("/en/").content.decode()
+    assert victim.slug not in client.get("/sitemap.xml").content.decode()
+
+
+def test_unknown_person_answers_404_with_the_site_layout(client):
+    response = client.get("/en/victims/no-such-person/")
+    assert response.status_code == 404
+    assert 'class="site-header"' in response.content.decode()
+
+
+def test_unpublished_event_answers_404_and_its_people_are_published_only(client):
+    draft_event = EventFactory(status=Status.DRAFT, published_at=None)
+    assert client.get(f"/en/events/{draft_event.slug}/").status_code == 404
+    event = EventFactory(title_en="Synthetic gathering")
+    shown, hidden = VictimFactory(family_name="Görünən"), VictimFactory(family_name="Görünməz", draft=True)
+    event.victims.add(shown, hidden)
+    html = client.get(f"/en/events/{event.slug}/").content.decode()
+    assert "Görünən" in html and "Görünməz" not in html
+
+
+def test_person_page_has_json_ld_and_open_graph_with_the_photo(client):
+    victim = bulk_people(1)[0]
+    html = client.get(f"/en/victims/{victim.slug}/").content.decode()
+    block = re.search(r'<script type="application/ld\+json" nonce="[^"]*">(.*?)</script>', html, re.S)
+    data = json.loads(block.group(1))
+    assert data["@type"] == "Person" and data["deathDate"] == victim.death_date.isoformat()
+    assert data["deathPlace"]["name"] == victim.place_of_death.name
+    assert data["image"].endswith("/full.jpg")
+    assert f'<meta property="og:image" content="http://testserver/media/photos/{victim.pk}/full.jpg">' in html
+    assert '<source srcset="/media/photos/' in html and 'type="image/webp"' in html
+    assert f'alt="Portrait of {victim}"' in html
+
+
+def test_json_ld_cannot_close_its_script_element(client):
+    victim = VictimFactory(family_name="</script><script>alert(1)</script>")
+    html = client.get(f"/en/victims/{victim.slug}/").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "\\u003C/script\\u003E" in html
+
+
+def test_templates_use_no_inline_style_or_script(client):
+    victim = bulk_people(1)[0]
+    event = EventFactory()
+    for url in ["/en/", "/en/victims/", f"/en/victims/{victim.slug}/", "/en/events/", f"/en/events/{event.slug}/",
+                "/en/sources/", "/en/statistics/", "/en/about/"]:  # fmt: skip
+        html = client.get(url).content.decode()
+        assert " style=" not in html, url
+        scripts = re.findall(r"<script[^>]*>", html)
+        assert all('type="application/ld+json"' in tag and "nonce=" in tag for tag in scripts), url
+
+
+# --- Home ------------------------------------------------------------------------------------
+
+
+def test_home_shows_registry_counts_beside_the_reported_figures_with_their_sources(client):
+    from django.core.management import call_command
+
+    call_command("load_initial_content", verbosity=0)
+    html = client.get("/en/").content.decode()
+    assert "0 people recorded in the registry so far." in html
+    assert "more than 130" in html and "The commemorative statement (2005)" in html
+    assert "131 to 147" in html and 'href="/en/sources/#source-wiki-bj"' in html
+    assert "170" in html and 'href="/en/sources/#source-docs1990"' in html
+
+
+def test_home_lists_the_most_recently_published_people(client):
+    old = VictimFactory(family_name="Köhnəyev", published_at=timezone.now() - datetime.timedelta(days=30))
+    new = VictimFactory(family_name="Yeniyev")
+    html = client.get("/en/").content.decode()
+    assert "2 people recorded in the registry so far." in html
+    assert html.index(new.family_name) < html.index(old.family_name)
+
+
+def test_home_statement_is_english_with_a_note_in_other_languages(client):
+    for language in ("az", "ru"):
+        html = client.get(f"/{language}/").content.decode()
+        assert 'class="translation-note"' in html
+        assert '<div class="statement-body" lang="en">' in html
+    html = client.get("/en/").content.decode()
+    assert '<div class="statement-body" lang="en">' in html
+    assert "Not yet translated" not in html
+
+
+# --- Registry --------------------------------------------------------------------------------
+
+
+def test_registry_filters_combine_and_links_keep_the_query(client):
+    bulk_people(130, photos=False)
+    response = client.get("/en/victims/?category=killed&gender=male&sort=age")
+    victims = list(response.context["victims"])
+    assert all(v.category == Category.KILLED and v.gender == Gender.MALE for v in victims)
+    assert [v.age for v in victims] == sorted(v.age for v in victims)
+    html = client.get("/en/victims/?category=killed").content.decode()
+    assert "people match." in html
+    assert 'href="?category=killed&amp;page=2"' in html
+
+
+def test_registry_age_group_place_and_day_filters(client):
+    people = bulk_people(40, photos=False)
+    kids = client.get("/en/victims/?age=0-17").context["paginator"].count
+    assert kids == sum(1 for p in people if p.age <= 17)
+    day = client.get("/en/victims/?died=21-22").context["victims"]
+    assert {v.death_date.day for v in day} == {21, 22}
+    place = people[0].place_of_death
+    at_place = client.get(f"/en/victims/?place={place.slug}").context["paginator"].count
+    assert at_place == sum(1 for p in people if p.place_of_death_id == place.pk)
+
+
+def test_registry_alphabet_index_filters_on_the_initial(client):
+    VictimFactory(family_name="Şahbazov")
+    VictimFactory(family_name="Sadıqov")
+    names = [v.family_name for v in client.get("/en/victims/?letter=Ş").context["victims"]]
+    assert names == ["Şahbazov"]
+
+
+def test_registry_sorts_by_the_azerbaijani_alphabet(client):
+    for family in ["Zeynalov", "Şirinov", "Sadıqov", "İsmayılov", "Ilıcov", "Əliyev", "Eldarov", "Çələbi", "Cəfərov",
+                   "Abbasov"]:  # fmt: skip
+        VictimFactory(family_name=family)
+    names = [v.family_name for v in client.get("/en/victims/").context["victims"]]
+    assert names == ["Abbasov", "Cəfərov", "Çələbi", "Eldarov", "Əliyev", "Ilıcov", "İsmayılov", "Sadıqov",
+                     "Şirinov", "Zeynalov"]  # fmt: skip
+
+
+def test_empty_registry_says_so_honestly(client):
+    html = client.get("/en/victims/").content.decode()
+    assert "0 people recorded so far." in html
+    assert "No records have been published yet." in html
+
+
+def test_registry_sorting_by_date_of_death(client):
+    late = VictimFactory(death_date=datetime.date(1990, 1, 25))
+    early = VictimFactory(death_date=datetime.date(1990, 1, 19))
+    victims = list(client.get("/en/victims/?sort=death").context["victims"])
+    assert victims == [early, late]
+
+
+# --- Timeline, sources, statistics -----------------------------------------------------------
+
+
+def test_timeline_groups_by_year_and_the_night_by_day_and_time(client):
+    from django.core.management import call_command
+
+    call_command("load_initial_content", verbosity=0)
+    html = client.get("/en/events/").content.decode()
+    assert '<h2 id="year-1988">1988</h2>' in html and '<h2 id="year-1990">1990</h2>' in html
+    assert '<h3 id="day-1990-01-19"><time datetime="1990-01-19">19 January 1990</time></h3>' in html
+    assert '<h3 id="day-1990-01-20">' in html
+    years = [int(y) for y in re.findall(r'<h2 id="year-(\d{4})">', html)]
+    assert years == sorted(years)
+
+
+def test_event_page_shows_place_sources_and_keeps_disagreement_visible(client):
+    from django.core.management import call_command
+
+    from victims.models import Event
+
+    call_command("load_initial_content", verbosity=0)
+    event = Event.objects.get(title_en__startswith="Civilians killed")
+    html = client.get(f"/en/events/{event.slug}/").content.decode()
+    assert event.summary_en.split(";")[0].replace("'", "&#x27;") in html
+    for citation in event.citations.select_related("source"):
+        assert f"#source-{citation.source.key}" in html
+
+
+def test_sources_page_groups_by_kind_with_anchors_and_citing_records(client):
+    source = SourceFactory(key="synthetic-key", kind="report")
+    cited = VictimFactory(family_name="Istinadov")
+    CitationFactory(source=source, victim=cited)
+    CitationFactory(source=source, victim=VictimFactory(family_name="Qaralamayev", draft=True))
+    html = client.get("/en/sources/").content.decode()
+    assert 'id="source-synthetic-key"' in html and '<h2 id="kind-report">Report</h2>' in html
+    assert "Istinadov" in html and "Qaralamayev" not in html
+
+
+def test_statistics_with_no_records_shows_zeros(client):
+    html = client.get("/en/statistics/").content.decode()
+    assert html.count('class="bar-chart"') == 5 and html.count('class="chart-table"') == 5
+    assert '<td class="number">0</td>' in html
+
+
+def test_statistics_counts_match_the_published_records(client):
+    people = bulk_people(30, photos=False)
+    VictimFactory(category=Category.WOUNDED, draft=True)
+    response = client.get("/en/statistics/")
+    charts = {chart.slug: chart for chart in response.context["charts"]}
+    assert charts["category"].total == 30
+    wounded = next(bar for bar in charts["category"].bars if bar.key == "wounded")
+    assert wounded.count == sum(1 for p in people if p.category == Category.WOUNDED)
+    assert sum(bar.count for bar in charts["death-date"].bars if bar.key == "20") == sum(
+        1 for p in people if p.death_date.day == 20
+    )
+    html = response.content.decode()
+    assert 'aria-hidden="true"' in html and "<caption" in html
+
+
+# --- Sitemap, robots, caching ----------------------------------------------------------------
+
+
+def test_sitemap_lists_pages_in_every_language_with_hreflang(client):
+    victim = VictimFactory()
+    xml = client.get("/sitemap.xml").content.decode()
+    for language in ("az", "en", "ru"):
+        assert f"http://testserver/{language}/victims/{victim.slug}/" in xml
+        assert f'hreflang="{language}"' in xml
+    assert 'hreflang="x-default"' in xml
+
+
+def test_robots_txt_points_to_the_sitemap(client):
+    text = client.get("/robots.txt").content.decode()
+    assert "Disallow: /admin/" in text and "Sitemap: http://testserver/sitemap.xml" in text
+
+
+def test_conditional_get_answers_304_until_something_changes(client):
+    VictimFactory(family_name="Ardıcov")
+    first = client.get("/en/victims/")
+    etag = first["ETag"]
+    assert "no-cache" in first["Cache-Control"]
+    assert client.get("/en/victims/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    other_language = client.get("/az/victims/", HTTP_IF_NONE_MATCH=etag)
+    assert other_language.status_code == 200
+
+
+def test_withdrawn_record_disappears_immediately(client):
+    victim = VictimFactory(family_name="Geriçəkilən")
+    pages = ["/en/", "/en/victims/", f"/en/victims/{victim.slug}/", "/en/statistics/"]
+    etags = {url: client.get(url)["ETag"] for url in pages}
+    victim.status = Status.WITHDRAWN
+    victim.save()
+    for url in pages[:2]:
+        response = client.get(url, HTTP_IF_NONE_MATCH=etags[url])
+        assert response.status_code == 200 and "Geriçəkilən" not in response.content.decode()
+    assert client.get(pages[2], HTTP_IF_NONE_MATCH=etags[pages[2]]).status_code == 404
+    assert client.get(pages[3], HTTP_IF_NONE_MATCH=etags[pages[3]]).status_code == 200
+
+
+def test_withdrawal_by_queryset_update_also_changes_the_etag(client):
+    victim = VictimFactory(family_name="Yeniləmə")
+    etag = client.get("/en/victims/")["ETag"]
+    Victim.objects.filter(pk=victim.pk).update(status=Status.WITHDRAWN)
+    response = client.get("/en/victims/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and "Yeniləmə" not in response.content.decode()
+
+
+def test_editing_a_source_changes_the_etag(client):
+    source = SourceFactory(title="Synthetic title one")
+    etag = client.get("/en/sources/")["ETag"]
+    source.title = "Synthetic title two"
+    source.save()
+    response = client.get("/en/sources/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and "Synthetic title two" in response.content.decode()
+
+
+# --- Query counts ----------------------------------------------------------------------------
+
+
+def test_every_public_page_runs_a_constant_number_of_queries(client):
+    event = EventFactory()
+    source = SourceFactory()
+    small = bulk_people(5, events=[event], sources=[source])
+    pages = lambda person: [  # noqa: E731
+        "/en/", "/en/victims/", "/en/victims/?category=killed&age=18-29&sort=death", "/en/victims/?letter=S&page=1",
+        f"/en/victims/{person.slug}/", "/en/events/", f"/en/events/{event.slug}/", "/en/sources/",
+        "/en/statistics/", "/sitemap.xml",
+    ]  # fmt: skip
+    few = {url: count_queries(client, url) for url in pages(small[0])}
+    Place.objects.all()  # places of the bulk people differ per call; the count must not
+    bulk_people(995, start=5, events=[event], sources=[source])
+    many = {url: count_queries(client, url) for url in pages(small[0])}
+    assert Victim.objects.published().count() == 1000
+    for few_url, many_url in zip(few, many, strict=True):
+        assert many[many_url] == few[few_url], (many_url, few[few_url], many[many_url])
+        assert many[many_url] <= 10, (many_url, many[many_url])

@@ -1,0 +1,118 @@
+"""The registry's search and filter form: what a visitor can ask of the wall of names."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from victims.models import Category, Gender, Place, VictimQuerySet
+from victims.normalize import AZ_ALPHABET
+
+AGE_GROUPS: dict[str, tuple[int, int | None]] = {
+    "0-17": (0, 17),
+    "18-29": (18, 29),
+    "30-44": (30, 44),
+    "45-59": (45, 59),
+    "60+": (60, None),
+}
+
+DAY_19 = datetime.date(1990, 1, 19)
+DAY_20 = datetime.date(1990, 1, 20)
+DAY_22 = datetime.date(1990, 1, 22)
+
+DIED_CHOICES = [
+    ("19", _("19 January 1990")),
+    ("20", _("20 January 1990")),
+    ("21-22", _("21–22 January 1990")),
+    ("later", _("Later")),
+]
+
+
+def died_filter(value: str) -> Q:
+    """The condition for one of DIED_CHOICES; a day needs a date known to the day."""
+    if value == "19":
+        return Q(death_date=DAY_19, death_precision="day")
+    if value == "20":
+        return Q(death_date=DAY_20, death_precision="day")
+    if value == "21-22":
+        return Q(death_date__gt=DAY_20, death_date__lte=DAY_22, death_precision="day")
+    if value == "later":
+        return Q(death_date__gt=DAY_22)
+    return Q()
+
+
+def age_filter(value: str) -> Q:
+    low, high = AGE_GROUPS[value]
+    return Q(age__gte=low) if high is None else Q(age__gte=low, age__lte=high)
+
+
+SORTS = {
+    "name": ("family_name", "given_name", "id"),
+    "death": ("death_date", "death_time", "family_name", "given_name", "id"),
+    "age": ("age", "family_name", "given_name", "id"),
+}
+
+
+class RegistryFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name"), required=False, max_length=100)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    gender = forms.ChoiceField(label=_("Gender"), required=False)
+    age = forms.ChoiceField(label=_("Age"), required=False)
+    place = forms.ChoiceField(label=_("Place of death"), required=False)
+    died = forms.ChoiceField(label=_("Date of death"), required=False)
+    sort = forms.ChoiceField(label=_("Order"), required=False)
+    letter = forms.ChoiceField(label=_("Letter"), required=False, choices=[("", "")] + [(c, c) for c in AZ_ALPHABET])
+
+    def __init__(self, *args, places: list[Place] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        anything = pgettext_lazy("filter", "Any")
+        self.fields["category"].choices = [("", anything), *Category.choices]
+        self.fields["gender"].choices = [("", anything), *Gender.choices]
+        self.fields["age"].choices = [("", anything), *[(key, key.replace("-", "–")) for key in AGE_GROUPS]]
+        self.fields["place"].choices = [("", anything), *[(p.slug, p.name) for p in places or []]]
+        self.fields["died"].choices = [("", anything), *DIED_CHOICES]
+        self.fields["sort"].choices = [
+            ("", _("Best match or alphabetical")),
+            ("name", _("Alphabetical")),
+            ("death", _("Date of death")),
+            ("age", _("Age")),
+        ]
+
+    def apply(self, queryset: VictimQuerySet) -> VictimQuerySet:
+        """The published people that match; best matches first when searching by name."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("category"):
+            queryset = queryset.filter(category=data["category"])
+        if data.get("gender"):
+            queryset = queryset.filter(gender=data["gender"])
+        if data.get("age"):
+            queryset = queryset.filter(age_filter(data["age"]))
+        if data.get("place"):
+            queryset = queryset.filter(place_of_death__slug=data["place"])
+        if data.get("died"):
+            queryset = queryset.filter(died_filter(data["died"]))
+        if data.get("letter"):
+            queryset = queryset.filter(initial=data["letter"])
+        query = (data.get("q") or "").strip()
+        if query:
+            queryset = queryset.search(query)
+        sort = data.get("sort")
+        if sort in SORTS:
+            queryset = queryset.order_by(*SORTS[sort])
+        elif not query:
+            queryset = queryset.order_by(*SORTS["name"])
+        return queryset
+
+    @property
+    def query(self) -> str:
+        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_valid() and any(
+            self.cleaned_data.get(name) for name in ("q", "category", "gender", "age", "place", "died", "letter")
+        )
