@@ -1,0 +1,163 @@
+"""Tables on the terminal, targets with PASS/MISS, and ``bench/results/latest.json``."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# The targets of issue 7 (and of issue 6 for export and import).
+TARGETS = {
+    "page_ratio_uncached": 0.25,  # of the static baseline's requests per second
+    "page_ratio_cached": 0.70,
+    "page_p99_ms": 250.0,
+    "page_errors": 0,
+    "search_p95_ms": 30.0,  # at 100,000 people, for every kind of query
+    "search_overhead": 2.0,  # view time / bare SQL time
+    "csv_export_seconds_100k": 10.0,
+    "csv_export_peak_mb": 150.0,
+    "import_rows_per_second": 2000.0,
+}
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    """The ``p``-th percentile (0-100) by linear interpolation; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def verdict(ok: bool | None) -> str:
+    return "" if ok is None else ("PASS" if ok else "MISS")
+
+
+def fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+class Table:
+    """A table printed row by row as the figures come in."""
+
+    def __init__(self, title: str, columns: list[tuple[str, int]], out=None):
+        self.columns = columns
+        self.out = out or sys.stdout
+        print(f"\n== {title}", file=self.out)
+        print("  ".join(name.ljust(width) for name, width in columns), file=self.out)
+        print("  ".join("-" * width for _, width in columns), file=self.out, flush=True)
+
+    def row(self, *values) -> None:
+        cells = [fmt(v) if not isinstance(v, str) else v for v in values]
+        print("  ".join(c.ljust(w) for c, (_, w) in zip(cells, self.columns, strict=False)), file=self.out, flush=True)
+
+
+def _run(args: list[str]) -> str:
+    try:
+        result = subprocess.run(args, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (result.stdout or result.stderr).strip()
+
+
+def machine() -> dict:
+    """Where the figures were measured."""
+    import django
+    from django.db import connection
+
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor()
+    memory_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    wrk = shutil.which("wrk")
+    gunicorn = ""
+    try:
+        import gunicorn as gunicorn_module
+
+        gunicorn = gunicorn_module.__version__
+    except ImportError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": memory_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "postgresql": postgres,
+        "gunicorn": gunicorn,
+        "wrk": _run([wrk, "--version"]).splitlines()[0] if wrk else "",
+    }
+
+
+class Results:
+    """Everything measured in one run; written as JSON at the end (and after each section)."""
+
+    def __init__(self, args: dict):
+        self.data: dict = {
+            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "args": args,
+            "machine": {},
+            "generation": [],
+            "search": [],
+            "queries": [],
+            "pages": [],
+            "admin": [],
+            "load": [],
+            "exchange": [],
+            "targets": [],
+        }
+
+    def add(self, section: str, rows) -> None:
+        self.data[section].extend(rows if isinstance(rows, list) else [rows])
+        self.write()
+
+    def target(self, what: str, figure, target: str, ok: bool | None, note: str = "") -> None:
+        self.data["targets"].append(
+            {"what": what, "figure": figure, "target": target, "verdict": verdict(ok), "note": note}
+        )
+
+    def write(self) -> Path:
+        RESULTS.mkdir(exist_ok=True)
+        latest = RESULTS / "latest.json"
+        text = json.dumps(self.data, indent=2, ensure_ascii=False, default=str)
+        latest.write_text(text + "\n")
+        stamp = self.data["date"].replace(":", "").replace("-", "")[:15]
+        (RESULTS / f"{stamp}-{self.data['args'].get('size')}.json").write_text(text + "\n")
+        return latest
+
+    def print_targets(self) -> None:
+        table = Table("Targets", [("what", 46), ("figure", 22), ("target", 22), ("", 5), ("note", 40)])
+        for t in self.data["targets"]:
+            table.row(t["what"], fmt(t["figure"]), t["target"], t["verdict"], t["note"])
