@@ -1,0 +1,252 @@
+"""What the admins of victims and events share: the publication workflow, who may edit and
+delete what, optimistic locking, who changed a record, and history (of the inlines too)."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import get_history_model_for_model
+
+from victims import services
+from victims.forms import PhotoForm
+from victims.models import Citation, Photo, Status
+
+TRANSITION_LABELS = {
+    Status.REVIEW: _("Submit for review"),
+    Status.PUBLISHED: _("Publish"),
+    Status.WITHDRAWN: _("Withdraw"),
+    Status.DRAFT: _("Return to draft"),
+}
+
+
+def status_badge(status: str) -> str:
+    return format_html('<span class="record-status record-status-{}">{}</span>', status, Status(status).label)
+
+
+class RecordInlineMixin:
+    """Inlines follow their record: nobody adds, changes or deletes rows of a record they may not
+    edit (a Curator and a published person, for example)."""
+
+    def _record_editable(self, request, obj) -> bool:
+        return services.record_can_edit(user=request.user, record=obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._record_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._record_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._record_editable(request, obj)
+
+
+class CitationInline(RecordInlineMixin, admin.TabularInline):
+    model = Citation
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["source", "locator", "supports"]
+
+
+class PhotoInline(RecordInlineMixin, TranslationStackedInline):
+    model = Photo
+    form = PhotoForm
+    extra = 0
+    fields = ["preview", "original", "is_primary", "alt_text", "caption", "credit", "licence"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        url = obj.rendition_url("thumb", "webp") if obj and obj.pk else ""
+        if not url:
+            return "—"
+        size = obj.renditions.get("thumb", {})
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="" class="photo-preview"> <span>{} × {}</span>',
+            url, size.get("width", ""), size.get("height", ""), obj.width, obj.height,
+        )  # fmt: skip
+
+
+class HistoryMixin(SimpleHistoryAdmin):
+    """History for those with the ``view_historical…`` permission (Editors, superusers); a revert
+    needs the right to change the record as it is now. The history page lists the inlines' changes
+    as well (``history_inlines``: related models with history and their foreign key to the record)."""
+
+    object_history_template = "admin/victims/object_history.html"
+    history_inlines: list[tuple[type, str]] = []
+
+    def has_view_history_permission(self, request, obj=None):
+        opts = get_history_model_for_model(self.model)._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('view', opts)}")
+
+    def has_change_history_permission(self, request, obj=None):
+        current = self.model.objects.filter(pk=obj.pk).first() if obj is not None and obj.pk else None
+        return self.has_view_history_permission(request, obj) and self.has_change_permission(request, current)
+
+    def has_view_history_or_change_history_permission(self, request, obj=None):
+        return self.has_view_history_permission(request, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra_context = {**(extra_context or {}), "inline_history": self.inline_history(object_id)}
+        return super().history_view(request, object_id, extra_context)
+
+    def inline_history(self, object_id) -> list[dict]:
+        """Changes of the inline rows of one record, newest first, with what changed."""
+        sections = []
+        for model, fk in self.history_inlines:
+            records = list(
+                model.history.filter(**{f"{fk}_id": object_id})
+                .select_related("history_user")
+                .order_by("-history_date", "-history_id")[:200]
+            )
+            rows = []
+            for record in records:
+                changes = []
+                if record.history_type == "~":
+                    previous = record.prev_record
+                    if previous is not None:
+                        delta = record.diff_against(previous, foreign_keys_are_objs=False)
+                        changes = [
+                            {"field": model._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+                            for c in delta.changes
+                        ]
+                rows.append({"record": record, "changes": changes})
+            sections.append({"name": model._meta.verbose_name_plural, "rows": rows})
+        return sections
+
+
+class WorkflowAdmin(HistoryMixin, TranslationAdmin):
+    """Victims and events: status changes only through the workflow (actions and buttons, which
+    call ``victims.services``), editing and deleting rules per role, and optimistic locking."""
+
+    change_form_template = "admin/victims/record_change_form.html"
+    actions = ["submit_for_review", "publish", "withdraw", "return_to_draft"]
+    tracked_readonly = ["status", "published_at", "created_by", "created_at", "updated_by", "updated_at", "version"]
+
+    # --- permissions per record ---------------------------------------------------------------
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and services.record_can_edit(user=request.user, record=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and services.record_can_delete(user=request.user, record=obj)
+
+    def delete_queryset(self, request, queryset):
+        if any(not services.record_can_delete(user=request.user, record=obj) for obj in queryset):
+            raise PermissionDenied(_("Published and withdrawn records are withdrawn, not deleted."))
+        super().delete_queryset(request, queryset)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *self.tracked_readonly]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # View only: no hidden version to carry.
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f != "loaded_version"]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url() if obj.status == Status.PUBLISHED else None
+
+    # --- saving -----------------------------------------------------------------------------------
+    def save_model(self, request, obj, form, change):
+        if change:
+            # The workflow alone changes the status (a revert restores the texts, not the status).
+            current = type(obj).objects.filter(pk=obj.pk).values("status", "published_at").get()
+            obj.status, obj.published_at = current["status"], current["published_at"]
+            services.record_claim_version(record=obj, loaded_version=form.cleaned_data.get("loaded_version"))
+        else:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # --- workflow ---------------------------------------------------------------------------------
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        status = obj.status if obj is not None else Status.DRAFT
+        editable = self.has_change_permission(request, obj) if obj is not None else True
+        transitions = services.transitions_for(user=request.user, status=status) if editable else []
+        context["workflow_buttons"] = [(to, TRANSITION_LABELS[to]) for to in transitions]
+        context["record_status"] = status_badge(status) if obj is not None else ""
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _requested_transition(self, request, obj) -> None:
+        to_status = request.POST.get("_transition")
+        if not to_status:
+            return
+        if to_status not in Status.values:
+            self.message_user(request, _("Unknown status."), messages.ERROR)
+            return
+        self._transition(request, obj, to_status)
+
+    def _transition(self, request, obj, to_status) -> bool:
+        try:
+            services.record_transition(record=obj, to_status=to_status, user=request.user)
+        except PermissionDenied as error:
+            self.message_user(request, str(error) or _("You may not do this."), messages.ERROR)
+            return False
+        except ValidationError as error:
+            self.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.ERROR)
+            return False
+        return True
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._requested_transition(request, obj)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._requested_transition(request, obj)
+        return super().response_change(request, obj)
+
+    def _bulk_transition(self, request, queryset, to_status, done_message):
+        done = sum(self._transition(request, obj, to_status) for obj in queryset)
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Submit the selected records for review"), permissions=["submit"])
+    def submit_for_review(self, request, queryset):
+        self._bulk_transition(
+            request, queryset, Status.REVIEW,
+            lambda n: ngettext("%(n)d record submitted for review.", "%(n)d records submitted for review.", n)
+            % {"n": n},
+        )  # fmt: skip
+
+    @admin.action(description=_("Publish the selected records"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._bulk_transition(
+            request, queryset, Status.PUBLISHED,
+            lambda n: ngettext("%(n)d record published.", "%(n)d records published.", n) % {"n": n},
+        )  # fmt: skip
+
+    @admin.action(description=_("Withdraw the selected records"), permissions=["publish"])
+    def withdraw(self, request, queryset):
+        self._bulk_transition(
+            request, queryset, Status.WITHDRAWN,
+            lambda n: ngettext("%(n)d record withdrawn.", "%(n)d records withdrawn.", n) % {"n": n},
+        )  # fmt: skip
+
+    @admin.action(description=_("Return the selected records to draft"), permissions=["publish"])
+    def return_to_draft(self, request, queryset):
+        self._bulk_transition(
+            request, queryset, Status.DRAFT,
+            lambda n: ngettext("%(n)d record returned to draft.", "%(n)d records returned to draft.", n)
+            % {"n": n},
+        )  # fmt: skip
+
+    def has_submit_permission(self, request):
+        return request.user.has_perm(services.SUBMIT)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(services.PUBLISH)
+
+    # --- display ------------------------------------------------------------------------------
+    @admin.display(description=_("status"), ordering="status")
+    def status_display(self, obj):
+        return status_badge(obj.status)

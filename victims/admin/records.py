@@ -1,0 +1,206 @@
+"""Admin of the people and the events of the registry."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from victims import services
+from victims.admin.base import CitationInline, PhotoInline, RecordInlineMixin, WorkflowAdmin
+from victims.forms import EventAdminForm, VictimAdminForm, VictimPhotoFormSet
+from victims.models import Citation, Event, NameVariant, Photo, Victim
+
+THUMB_BOX = 56  # pixels: the longest side of a thumbnail in the change list
+
+
+class NameVariantInline(RecordInlineMixin, admin.TabularInline):
+    model = NameVariant
+    extra = 0
+    fields = ["name", "script", "kind"]
+
+
+class VictimPhotoInline(PhotoInline):
+    formset = VictimPhotoFormSet
+    fk_name = "victim"
+
+
+class EventPhotoInline(PhotoInline):
+    fk_name = "event"
+    fields = [f for f in PhotoInline.fields if f != "is_primary"]
+
+
+class VictimCitationInline(CitationInline):
+    fk_name = "victim"
+
+
+class EventCitationInline(CitationInline):
+    fk_name = "event"
+
+
+class YearOfDeathFilter(admin.SimpleListFilter):
+    title = _("year of death")
+    parameter_name = "death_year"
+
+    def lookups(self, request, model_admin):
+        years = Victim.objects.filter(death_date__isnull=False).dates("death_date", "year")
+        return [(str(day.year), str(day.year)) for day in years] + [("none", _("Not recorded"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(death_date__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(death_date__year=int(value))
+        return queryset
+
+
+@admin.register(Victim)
+class VictimAdmin(WorkflowAdmin):
+    form = VictimAdminForm
+    inlines = [NameVariantInline, VictimPhotoInline, VictimCitationInline]
+    history_inlines = [(NameVariant, "victim"), (Photo, "victim"), (Citation, "victim")]
+    list_display = ["thumbnail", "name", "dates", "category", "status_display"]
+    list_display_links = ["thumbnail", "name"]
+    list_filter = [
+        "status",
+        "category",
+        "gender",
+        YearOfDeathFilter,
+        ("place_of_death", admin.RelatedOnlyFieldListFilter),
+    ]
+    ordering = ["family_name", "given_name", "id"]
+    # Search goes through Victim.objects.search() (see get_search_results); the field named here
+    # only switches the admin's search box and the autocomplete on.
+    search_fields = ["search_document"]
+    search_help_text = _("Any spelling of a name, in Latin or Cyrillic letters, with or without ə, ş, ç, ğ, ı, ö, ü.")
+    autocomplete_fields = ["place_of_birth", "place_of_death", "burial_place"]
+    prepopulated_fields = {"slug": ["family_name", "given_name"]}
+    list_per_page = 100
+    fieldsets = [
+        (None, {"fields": ["loaded_version", "family_name", "given_name", "patronymic", "display_name", "slug"]}),
+        (
+            _("Life and death"),
+            {
+                "fields": [
+                    "gender",
+                    ("birth_date", "birth_precision"),
+                    ("death_date", "death_precision", "death_time"),
+                    ("age_recorded", "age"),
+                    "place_of_birth",
+                    "place_of_death",
+                    "burial_place",
+                    "category",
+                    "nationality",
+                    "occupation",
+                ]
+            },
+        ),
+        (_("Story"), {"fields": ["circumstances", "biography", "original_language"]}),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    ("created_by", "created_at"),
+                    ("updated_by", "updated_at"),
+                    "version",
+                ]
+            },
+        ),
+    ]
+    tracked_readonly = [*WorkflowAdmin.tracked_readonly, "age"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("place_of_death").with_primary_photo()
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search ignoring case, diacritics and script, through every name variant."""
+        search_term = search_term.strip()
+        if not search_term:
+            return queryset, False
+        return queryset.filter(pk__in=Victim.objects.search(search_term).values("pk")), False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.victim_refresh_search(victim=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.victim_refresh_search(victim=form.instance)
+
+    @admin.display(description=_("photo"))
+    def thumbnail(self, obj):
+        photos = getattr(obj, "primary_photos", None)
+        photo = photos[0] if photos else None
+        if photo is None or not photo.renditions.get("thumb"):
+            return format_html('<span class="photo-none" aria-hidden="true">{}</span>', "—")
+        thumb = photo.renditions["thumb"]
+        width, height = thumb.get("width") or 1, thumb.get("height") or 1
+        scale = THUMB_BOX / max(width, height)
+        return format_html(
+            '<picture><source srcset="{}" type="image/webp">'
+            '<img src="{}" alt="" width="{}" height="{}" class="victim-thumb" loading="lazy"></picture>',
+            photo.rendition_url("thumb", "webp"), photo.rendition_url("thumb", "jpeg"),
+            round(width * scale), round(height * scale),
+        )  # fmt: skip
+
+    @admin.display(description=_("name"), ordering="family_name")
+    def name(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("dates"), ordering="death_date")
+    def dates(self, obj):
+        birth, death = obj.birth_display, obj.death_display
+        if birth and death:
+            return f"{birth} – {death}"
+        if death:
+            return f"† {death}"
+        return birth or "—"
+
+
+@admin.register(Event)
+class EventAdmin(WorkflowAdmin):
+    form = EventAdminForm
+    inlines = [EventPhotoInline, EventCitationInline]
+    history_inlines = [(Photo, "event"), (Citation, "event")]
+    list_display = ["title", "dates", "kind", "place", "status_display"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["place"]
+    search_fields = ["title_az", "title_en", "title_ru", "slug"]
+    autocomplete_fields = ["place", "victims"]
+    prepopulated_fields = {"slug": ["title"]}
+    ordering = ["start_date", "start_time", "id"]
+    fieldsets = [
+        (None, {"fields": ["loaded_version", "title", "slug", "kind"]}),
+        (
+            _("When and where"),
+            {
+                "fields": [
+                    ("start_date", "start_precision", "start_time"),
+                    ("end_date", "end_precision", "end_time"),
+                    "place",
+                ]
+            },
+        ),
+        (_("Text"), {"fields": ["summary", "description", "original_language"]}),
+        (_("People"), {"fields": ["victims"]}),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    ("created_by", "created_at"),
+                    ("updated_by", "updated_at"),
+                    "version",
+                ]
+            },
+        ),
+    ]
+
+    @admin.display(description=_("dates"), ordering="start_date")
+    def dates(self, obj):
+        start, end = obj.start_display, obj.end_display
+        return f"{start} – {end}" if end else start

@@ -1,0 +1,143 @@
+"""Forms of the curators' admin: optimistic locking for victims and events, photo uploads."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from victims import images, services
+from victims.models import Event, Photo, Victim
+
+STALE_MESSAGE = _(
+    "Someone else saved this record while you were editing it, so your changes have not been saved. "
+    "They are still in the form below. Open the record in another tab (or its history) to see what "
+    "changed; saving this form again will replace those changes with yours."
+)
+GONE_MESSAGE = _("This record was deleted while you were editing it; your changes cannot be saved.")
+
+
+class VersionedModelForm(forms.ModelForm):
+    """A model form that carries the version of the record it was loaded with and refuses to
+    save over a newer version (see ``victims.services.record_claim_version``)."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            # The stored version, not the instance's: a revert form is built from an old copy.
+            self.initial["loaded_version"] = services.record_current_version(
+                model=type(self.instance), pk=self.instance.pk
+            )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.instance.pk:
+            return cleaned_data
+        loaded = cleaned_data.get("loaded_version")
+        lock = transaction.get_connection().in_atomic_block
+        current = services.record_current_version(model=type(self.instance), pk=self.instance.pk, lock=lock)
+        if current is None:
+            raise ValidationError(GONE_MESSAGE, code="gone")
+        if loaded != current:
+            # Re-displayed with the current version: saving again is a deliberate overwrite.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("loaded_version")] = str(current)
+            raise ValidationError(STALE_MESSAGE, code="stale")
+        return cleaned_data
+
+
+class VictimAdminForm(VersionedModelForm):
+    class Meta:
+        model = Victim
+        # The admin narrows these to its fieldsets (and the translated fields to each language).
+        fields = [
+            "family_name", "given_name", "patronymic", "display_name", "slug", "gender",
+            "birth_date", "birth_precision", "death_date", "death_precision", "death_time", "age_recorded",
+            "place_of_birth", "place_of_death", "burial_place", "category", "nationality", "occupation",
+            "circumstances", "biography", "original_language",
+        ]  # fmt: skip
+
+
+class EventAdminForm(VersionedModelForm):
+    class Meta:
+        model = Event
+        fields = [
+            "title", "slug", "kind", "start_date", "start_precision", "start_time", "end_date", "end_precision",
+            "end_time", "place", "summary", "description", "original_language", "victims",
+        ]  # fmt: skip
+
+
+class PhotoFileInput(forms.FileInput):
+    """A file input that accepts the formats the pipeline takes (the content is still checked)."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/jpeg,image/png,image/webp,image/gif", **(attrs or {})})
+
+
+class PhotoForm(forms.ModelForm):
+    """A photo of a person or an event: the upload runs through ``victims.images`` and is stored
+    re-encoded, without metadata, with its renditions."""
+
+    class Meta:
+        model = Photo
+        fields = ["original", "is_primary", "alt_text", "caption", "credit", "licence"]
+        widgets = {"original": PhotoFileInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._checked: images.CheckedImage | None = None
+        if "original" in self.fields:
+            self.fields["original"].help_text = _(
+                "JPEG, PNG, WebP or a still GIF, at most %(max)s MB. Location and camera data are removed."
+            ) % {"max": f"{settings.PHOTO_MAX_UPLOAD_BYTES / (1024 * 1024):.0f}"}
+
+    def clean_original(self):
+        upload = self.cleaned_data.get("original")
+        if isinstance(upload, UploadedFile):
+            self._checked = images.check_upload(upload)
+        return upload
+
+    def clean(self):
+        cleaned_data = super().clean()
+        alt_fields = [name for name in self.fields if name.startswith("alt_text")]
+        if alt_fields and not any((cleaned_data.get(name) or "").strip() for name in alt_fields):
+            self.add_error(alt_fields[0], _("Describe what the photo shows, for people who cannot see it."))
+        return cleaned_data
+
+    def save(self, commit=True):
+        if self._checked is not None:
+            services.photo_attach_upload(photo=self.instance, checked=self._checked)
+            self._checked = None
+        return super().save(commit=commit)
+
+
+class VictimPhotoFormSet(forms.BaseInlineFormSet):
+    """The photos of one person: exactly one is the primary photo (a single photo becomes it)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not (self.can_delete and self._should_delete_form(form))
+            if form.cleaned_data
+        ]
+        primary = [form for form in kept if form.cleaned_data.get("is_primary")]
+        if len(primary) > 1:
+            raise ValidationError(_("Only one photo can be the primary photo; untick the others."), code="primaries")
+        if kept and not primary:
+            if len(kept) == 1:
+                kept[0].cleaned_data["is_primary"] = True
+                kept[0].instance.is_primary = True
+            else:
+                raise ValidationError(
+                    _("Mark one of the photos as the primary photo (shown in lists)."), code="no_primary"
+                )

@@ -1,0 +1,260 @@
+"""The photo pipeline: check an upload is a real, reasonable image, then store it without metadata.
+
+The content decides, never the file name: Pillow must identify and verify the file as JPEG, PNG,
+WebP or a still GIF. Files over ``PHOTO_MAX_UPLOAD_BYTES`` are refused before they are read, images
+over ``PHOTO_MAX_PIXELS`` before they are decoded (Pillow's decompression-bomb warning is an error
+here too). Markup hidden in an image (HTML or script polyglots) and data after the end of a GIF or
+PNG are refused.
+
+What is stored is always re-encoded from the decoded pixels, after EXIF orientation is applied,
+so no metadata (EXIF, GPS, XMP, comments, ICC) survives: the original goes to the private storage
+(never served) and renditions in WebP and JPEG go to the default storage under ``photos/<uuid>/``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage, storages
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+# Longest side of each rendition, in pixels.
+RENDITIONS = {"thumb": 160, "card": 480, "full": 1600}
+# What a browser would treat as markup or script; no real photo contains these byte strings.
+_MARKUP = re.compile(
+    rb"<\s*(script|html|svg|body|iframe|object|embed|!doctype|\?php)|javascript\s*:|\bon(error|load)\s*=",
+    re.IGNORECASE,
+)
+_ORIGINAL_FORMATS = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp"), "GIF": ("PNG", "png")}
+
+
+@dataclass
+class CheckedImage:
+    """An upload that passed every check: its decoded, upright pixels and its format."""
+
+    image: Image.Image
+    format: str
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+
+def _max_bytes() -> int:
+    return getattr(settings, "PHOTO_MAX_UPLOAD_BYTES", 15 * 1024 * 1024)
+
+
+def _max_pixels() -> int:
+    return getattr(settings, "PHOTO_MAX_PIXELS", 40_000_000)
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.0f}"
+
+
+def _gif_end(data: bytes) -> int | None:
+    """The offset just after a GIF's trailer, walking its block structure; None if malformed."""
+    try:
+        pos = 13
+        flags = data[10]
+        if flags & 0x80:
+            pos += 3 * (2 ** ((flags & 0x07) + 1))
+        while True:
+            block = data[pos]
+            if block == 0x3B:  # trailer
+                return pos + 1
+            if block == 0x21:  # extension: label, then sub-blocks
+                pos += 2
+            elif block == 0x2C:  # image descriptor, optional local colour table, LZW code size
+                local = data[pos + 9]
+                pos += 10
+                if local & 0x80:
+                    pos += 3 * (2 ** ((local & 0x07) + 1))
+                pos += 1
+            else:
+                return None
+            while True:
+                length = data[pos]
+                pos += 1 + length
+                if length == 0:
+                    break
+    except IndexError:
+        return None
+
+
+def _png_end(data: bytes) -> int | None:
+    """The offset just after a PNG's IEND chunk, walking its chunks; None if malformed."""
+    pos = 8
+    while pos + 8 <= len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        pos += 12 + length
+        if kind == b"IEND":
+            return pos if pos <= len(data) else None
+    return None
+
+
+def _trailing_data(data: bytes, image_format: str) -> bool:
+    """True when bytes follow the image's own end (a common way to smuggle a payload)."""
+    if image_format == "GIF":
+        end = _gif_end(data)
+    elif image_format == "PNG":
+        end = _png_end(data)
+    else:
+        return False
+    return end is None or data[end:].strip(b"\x00\r\n\t ") != b""
+
+
+def check_upload(upload) -> CheckedImage:
+    """Check an uploaded file and return its decoded, upright pixels; ValidationError otherwise."""
+    max_bytes = _max_bytes()
+    size = getattr(upload, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError(
+            _("The file is %(size)s MB; photos may be at most %(max)s MB."),
+            code="too_large",
+            params={"size": _megabytes(size), "max": _megabytes(max_bytes)},
+        )
+    upload.seek(0)
+    data = upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError(
+            _("The file is larger than %(max)s MB, the most a photo may be."),
+            code="too_large",
+            params={"max": _megabytes(max_bytes)},
+        )
+    not_an_image = ValidationError(
+        _(
+            "This file is not a photo: upload a JPEG, PNG, WebP or GIF image (the file's content decides, not its name)."
+        ),
+        code="not_an_image",
+    )
+    if _MARKUP.search(data):
+        raise ValidationError(
+            _("This file contains web page markup or script and is refused. Upload a plain photo."),
+            code="markup",
+        )
+    width = height = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data)) as probe:
+                image_format = probe.format
+                width, height = probe.size
+                frames = getattr(probe, "n_frames", 1)
+                if image_format not in ALLOWED_FORMATS:
+                    raise not_an_image
+                if width * height > _max_pixels():
+                    raise _too_many_pixels(width, height)
+                probe.verify()
+            if frames > 1:
+                raise ValidationError(_("Animated images are not accepted; upload a still photo."), code="animated")
+            if _trailing_data(data, image_format):
+                raise ValidationError(
+                    _("This file has data hidden after the end of the image and is refused."), code="trailing_data"
+                )
+            image = Image.open(io.BytesIO(data))
+            image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels(width, height) from None
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+            raise not_an_image from None
+    image = ImageOps.exif_transpose(image)
+    return CheckedImage(image=image, format=image_format)
+
+
+def _too_many_pixels(width: int, height: int) -> ValidationError:
+    if not width:
+        return ValidationError(
+            _("The image has too many pixels; at most %(max)s million pixels are accepted."),
+            code="too_many_pixels",
+            params={"max": f"{_max_pixels() / 1_000_000:g}"},
+        )
+    return ValidationError(
+        _("The image is %(width)s × %(height)s pixels; at most %(max)s million pixels are accepted."),
+        code="too_many_pixels",
+        params={"width": width, "height": height, "max": f"{_max_pixels() / 1_000_000:g}"},
+    )
+
+
+def _clean_pixels(image: Image.Image, *, keep_alpha: bool) -> Image.Image:
+    """A copy holding only pixels: no EXIF, ICC profile, comments or other info."""
+    has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
+    if keep_alpha and has_alpha:
+        clean = image.convert("RGBA")
+    elif has_alpha:
+        rgba = image.convert("RGBA")
+        clean = Image.new("RGB", rgba.size, (255, 255, 255))
+        clean.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        clean = image.convert("RGB") if image.mode not in ("RGB", "L") else image.copy()
+    clean.info = {}
+    return clean
+
+
+def _encode(image: Image.Image, image_format: str) -> bytes:
+    buffer = io.BytesIO()
+    if image_format == "JPEG":
+        image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
+        image.save(buffer, "JPEG", quality=88, optimize=True, progressive=True)
+    elif image_format == "WEBP":
+        image.save(buffer, "WEBP", quality=82, method=4)
+    else:
+        image.save(buffer, image_format, optimize=True)
+    return buffer.getvalue()
+
+
+@dataclass
+class StoredImage:
+    original_name: str
+    original_content: ContentFile
+    width: int
+    height: int
+    renditions: dict
+
+
+def store_renditions(checked: CheckedImage, *, key: str) -> StoredImage:
+    """Write the renditions of ``checked`` under ``photos/<key>/`` and prepare the clean original.
+
+    Returns the original's file name and content (for the model's private ``FileField``), the
+    upright size and the ``renditions`` mapping stored on the photo.
+    """
+    image = checked.image
+    original_format, extension = _ORIGINAL_FORMATS[checked.format]
+    original = _clean_pixels(image, keep_alpha=original_format != "JPEG")
+    original_content = ContentFile(_encode(original, original_format), name=f"{key}.{extension}")
+
+    renditions: dict[str, dict] = {}
+    for name, longest in RENDITIONS.items():
+        copy = _clean_pixels(image, keep_alpha=True)
+        copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+        entry: dict = {"width": copy.width, "height": copy.height}
+        for fmt, ext in (("webp", "webp"), ("jpeg", "jpg")):
+            data = _encode(copy if fmt == "webp" else _clean_pixels(copy, keep_alpha=False), fmt.upper())
+            entry[fmt] = default_storage.save(f"photos/{key}/{name}.{ext}", ContentFile(data))
+        renditions[name] = entry
+    return StoredImage(
+        original_name=f"{key}.{extension}",
+        original_content=original_content,
+        width=image.width,
+        height=image.height,
+        renditions=renditions,
+    )
+
+
+def delete_stored(*, renditions: dict, original_name: str = "") -> None:
+    """Remove the files of a photo (renditions in the default storage, the private original)."""
+    for entry in renditions.values():
+        for fmt in ("webp", "jpeg"):
+            if entry.get(fmt):
+                default_storage.delete(entry[fmt])
+    if original_name:
+        storages["private"].delete(original_name)
