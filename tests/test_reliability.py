@@ -1,0 +1,173 @@
+"""Reliability: health checks, the calm 503 page, and recovery after a database outage.
+
+The outage test runs its own throwaway PostgreSQL cluster (never the shared one), a real server
+process on it, stops the cluster under the running server and starts it again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+
+from memorial import health, localdb
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_migration_cache():
+    health._migrations_checked.update(at=0.0, pending=True)
+    yield
+    health._migrations_checked.update(at=0.0, pending=True)
+
+
+def test_healthz_answers_without_the_database(client):
+    # No django_db mark: any database access here would fail the test.
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_readyz_checks_the_database_and_migrations(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True, "migrations": "applied"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_unavailable_while_a_migration_is_pending(client, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [("victims.9999_pending", False)])
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["migrations"] == "pending"
+
+
+@pytest.mark.django_db
+def test_readyz_caches_the_migration_check_briefly(client, monkeypatch):
+    from django.db.migrations.executor import MigrationExecutor
+
+    calls = []
+    original = MigrationExecutor.migration_plan
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, t: calls.append(1) or original(self, t))
+    for _ in range(3):
+        assert client.get("/readyz").status_code == 200
+    assert len(calls) == 1
+
+
+@pytest.mark.django_db
+def test_a_database_error_in_a_public_page_gives_the_calm_503_page(client, monkeypatch):
+    from memorial import views
+
+    def broken(self, **kwargs):
+        raise OperationalError("connection to server on socket failed: No such file or directory")
+
+    monkeypatch.setattr(views.HomeView, "get_context_data", broken)
+    response = client.get("/en/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    html = response.content.decode()
+    assert "temporarily unavailable" in html
+    assert "Traceback" not in html and "socket" not in html and "OperationalError" not in html
+
+
+# --- A real outage ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310 — loopback only
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+@pytest.fixture
+def throwaway_cluster():
+    """A PostgreSQL cluster of this test's own, in a folder the server's account can reach."""
+    base = Path(tempfile.mkdtemp(prefix="memorial-outage-", dir="/tmp"))
+    base.chmod(0o755)
+    cluster = localdb.start(base, quiet=True)
+    try:
+        yield base, cluster
+    finally:
+        localdb.stop(base)
+        shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(localdb.cluster_root(base), ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_database_outage_gives_503_and_the_site_recovers_by_itself(throwaway_cluster, tmp_path):
+    base, cluster = throwaway_cluster
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="memorial.settings",
+        DJANGO_ENV="test",
+        DATABASE_URL=cluster.url,
+        DJANGO_MEDIA_ROOT=str(tmp_path / "media"),
+        DJANGO_PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+    )
+    manage = [sys.executable, "manage.py"]
+    migrated = subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert migrated.returncode == 0, migrated.stderr
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")
+    server = subprocess.Popen(
+        [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _ = fetch(base_url + "/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.3)
+        assert status == 200
+        assert fetch(base_url + "/en/")[0] == 200
+        assert fetch(base_url + "/en/victims/")[0] == 200
+        assert fetch(base_url + "/readyz")[0] == 200
+
+        localdb.stop(base)
+        for url in ("/en/", "/en/victims/", "/az/"):
+            status, html = fetch(base_url + url)
+            assert status == 503, (url, html[:500])
+            if url.startswith("/en/"):
+                assert "The memorial is temporarily unavailable" in html
+            assert "Traceback" not in html and "OperationalError" not in html
+        assert fetch(base_url + "/readyz")[0] == 503
+        assert fetch(base_url + "/healthz")[0] == 200
+
+        localdb.start(base, quiet=True)
+        # The same server process, without a restart: the next requests reconnect.
+        assert fetch(base_url + "/en/")[0] == 200
+        assert fetch(base_url + "/en/victims/")[0] == 200
+        assert fetch(base_url + "/readyz")[0] == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+    server_log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in server_log, server_log
