@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth
 from django.db.models.lookups import Exact
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -64,12 +64,14 @@ def truncate(value: datetime.date | None, precision: str) -> datetime.date | Non
 
 
 # Per language: (day, month, year) formats. Russian needs the genitive month name after a day
-# ("20 января 1990"), which Django's "E" format gives; Azerbaijani writes months in lower case.
+# ("20 января 1990"), which Django's "E" format gives, and the nominative alone ("январь 1990");
+# Azerbaijani and Russian write month names in lower case.
 _FORMATS = {
     "az": ("j F Y", "F Y", "Y"),
     "en": ("j F Y", "F Y", "Y"),
-    "ru": ("j E Y", "f Y", "Y"),
+    "ru": ("j E Y", "F Y", "Y"),
 }
+_LOWER_CASE_MONTHS = {"az", "ru"}
 
 
 def format_partial_date(value: datetime.date | None, precision: str, language: str | None = None) -> str:
@@ -80,11 +82,10 @@ def format_partial_date(value: datetime.date | None, precision: str, language: s
     day_fmt, month_fmt, year_fmt = _FORMATS.get(language, _FORMATS["en"])
     if precision == Precision.YEAR:
         return str(value.year)
-    if precision == Precision.MONTH:
-        text = formats.date_format(value, month_fmt if language != "ru" else "F Y")
-    else:
-        text = formats.date_format(value, day_fmt)
-    if language == "az":
+    # Month names come from the active translation: make the requested language the active one.
+    with translation.override(language):
+        text = formats.date_format(value, month_fmt if precision == Precision.MONTH else day_fmt)
+    if language in _LOWER_CASE_MONTHS:
         text = text.lower()
     return text
 

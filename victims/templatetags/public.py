@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse, translate_url
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from memorial.partialdates import iso_partial_date
@@ -48,3 +51,33 @@ def rendition(photo, size: str) -> dict:
         "width": info.get("width", ""),
         "height": info.get("height", ""),
     }
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context) -> list[dict]:
+    """The current page in every language: code, local name, and its URL in that language.
+
+    Django's set_language can translate ``next`` only when the switch request is in the page's
+    language, which a visitor's cookie or browser may contradict; so the page hands over the
+    already translated URL.
+    """
+    request = context.get("request")
+    current = translation.get_language()
+    path = request.get_full_path() if request else "/"
+    links = []
+    for code, _name in settings.LANGUAGES:
+        info = translation.get_language_info(code)
+        url = translate_url(path, code)
+        if url == path and code != current:
+            # A page that cannot be translated (a 404): offer that language's home page instead.
+            with translation.override(code):
+                url = reverse("home")
+        links.append(
+            {
+                "code": code,
+                "name_local": info["name_local"],
+                "url": url,
+                "is_current": code == current,
+            }
+        )
+    return links
