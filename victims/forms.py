@@ -91,6 +91,10 @@ class PhotoForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._checked: images.CheckedImage | None = None
+        # Alt text is required in at least one language, not in a particular one (see clean()).
+        for name, field in self.fields.items():
+            if name.startswith("alt_text"):
+                field.required = False
         if "original" in self.fields:
             self.fields["original"].help_text = _(
                 "JPEG, PNG, WebP or a still GIF, at most %(max)s MB. Location and camera data are removed."
@@ -105,7 +109,8 @@ class PhotoForm(forms.ModelForm):
     def clean(self):
         cleaned_data = super().clean()
         alt_fields = [name for name in self.fields if name.startswith("alt_text")]
-        if alt_fields and not any((cleaned_data.get(name) or "").strip() for name in alt_fields):
+        already = any(name in self.errors for name in alt_fields)
+        if alt_fields and not already and not any((cleaned_data.get(name) or "").strip() for name in alt_fields):
             self.add_error(alt_fields[0], _("Describe what the photo shows, for people who cannot see it."))
         return cleaned_data
 

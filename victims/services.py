@@ -14,6 +14,7 @@ a save based on a version that is no longer current.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -217,7 +218,9 @@ def photo_attach_upload(*, photo: Photo, checked: images.CheckedImage) -> Photo:
     old = Photo.objects.filter(pk=photo.pk).values("renditions", "original").first() if photo.pk else None
     old_renditions, old_original = (old["renditions"] or {}, old["original"] or "") if old else ({}, "")
     stored = images.store_renditions(checked, key=str(photo.uuid))
-    photo.original.save(stored.original_name, stored.original_content, save=False)
+    # Saved through the configured private storage itself (not the field's copy of it); assigning
+    # the name replaces the uploaded file, so the raw upload is never written anywhere.
+    photo.original = storages["private"].save(f"originals/{stored.original_name}", stored.original_content)
     photo.width, photo.height, photo.renditions = stored.width, stored.height, stored.renditions
     if old_renditions or old_original:
         transaction.on_commit(lambda: images.delete_stored(renditions=old_renditions, original_name=old_original))

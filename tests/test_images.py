@@ -1,0 +1,289 @@
+"""The photo pipeline: only real images, no metadata, upright, with renditions; hostile files refused."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zlib
+
+import pytest
+from django.core.files.storage import default_storage, storages
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from PIL import ExifTags, Image
+
+from tests.factories import VictimFactory
+from tests.test_admin import change_url, victim_form_data
+from victims.forms import PhotoForm
+from victims.models import Photo
+
+pytestmark = pytest.mark.django_db
+
+RED, BLUE = (220, 20, 20), (20, 20, 220)
+
+
+def synthetic_jpeg(size=(400, 200), orientation: int | None = None, gps: bool = False) -> bytes:
+    """A landscape test picture: left half red, right half blue; optional EXIF orientation and GPS."""
+    image = Image.new("RGB", size, BLUE)
+    image.paste(RED, (0, 0, size[0] // 2, size[1]))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "SyntheticCam"
+    exif[ExifTags.Base.ImageDescription] = "synthetic test picture"
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    if gps:
+        gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        gps_ifd[ExifTags.GPS.GPSLatitudeRef] = "N"
+        gps_ifd[ExifTags.GPS.GPSLatitude] = (40.0, 22.0, 0.0)
+        gps_ifd[ExifTags.GPS.GPSLongitudeRef] = "E"
+        gps_ifd[ExifTags.GPS.GPSLongitude] = (49.0, 50.0, 0.0)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, quality=90)
+    return buffer.getvalue()
+
+
+def synthetic_image(fmt: str, size=(64, 48), mode="RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, (10, 120, 60) if mode == "RGB" else (10, 120, 60, 128)).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+def upload(content: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def photo_form(file, **data) -> PhotoForm:
+    victim = VictimFactory(draft=True)
+    fields = {"alt_text": "Sınaq şəkli", "is_primary": "on", **data}
+    form = PhotoForm(data=fields, files={"original": file}, instance=Photo(victim=victim))
+    return form
+
+
+def original_error(file) -> str:
+    form = photo_form(file)
+    assert not form.is_valid()
+    return " ".join(form.errors["original"])
+
+
+def stored_files(photo: Photo) -> list[bytes]:
+    files = [storages["private"].open(photo.original.name).read()]
+    for entry in photo.renditions.values():
+        for fmt in ("webp", "jpeg"):
+            files.append(default_storage.open(entry[fmt]).read())
+    return files
+
+
+def save_photo(content: bytes, **kwargs) -> Photo:
+    form = photo_form(upload(content), **kwargs)
+    assert form.is_valid(), form.errors
+    return form.save()
+
+
+def test_exif_and_gps_are_gone_from_every_stored_file():
+    photo = save_photo(synthetic_jpeg(orientation=6, gps=True))
+    files = stored_files(photo)
+    assert len(files) == 7  # the private original and 3 renditions in 2 formats
+    for data in files:
+        with Image.open(io.BytesIO(data)) as image:
+            assert not image.getexif(), image.format
+            assert "exif" not in image.info and "xmp" not in image.info and "icc_profile" not in image.info
+        assert b"SyntheticCam" not in data and b"synthetic test picture" not in data and b"Exif" not in data
+
+
+def test_orientation_is_applied():
+    photo = save_photo(synthetic_jpeg(size=(400, 200), orientation=6))
+    assert (photo.width, photo.height) == (200, 400)  # turned upright: portrait
+    with storages["private"].open(photo.original.name) as stored, Image.open(stored) as image:
+        image = image.convert("RGB")
+        top, bottom = image.getpixel((100, 20)), image.getpixel((100, 380))
+    assert top[0] > 150 and top[2] < 100  # the red half is now on top
+    assert bottom[2] > 150 and bottom[0] < 100
+
+
+def test_renditions_are_generated_in_webp_and_jpeg():
+    photo = save_photo(synthetic_jpeg(size=(2400, 1800)))
+    assert set(photo.renditions) == {"thumb", "card", "full"}
+    for name, longest in (("thumb", 160), ("card", 480), ("full", 1600)):
+        entry = photo.renditions[name]
+        assert entry["webp"].startswith(f"photos/{photo.uuid}/") and entry["jpeg"].endswith(".jpg")
+        assert max(entry["width"], entry["height"]) == longest
+        for fmt, expected in (("webp", "WEBP"), ("jpeg", "JPEG")):
+            with default_storage.open(entry[fmt]) as stored, Image.open(stored) as image:
+                assert image.format == expected and image.size == (entry["width"], entry["height"])
+    assert photo.rendition_url("thumb").startswith("/media/photos/")
+    # The original is kept privately, outside the served media folder.
+    assert storages["private"].exists(photo.original.name)
+    assert not default_storage.exists(photo.original.name)
+
+
+def test_small_images_are_not_enlarged_and_transparency_survives_in_webp():
+    photo = save_photo(synthetic_image("PNG", size=(100, 80), mode="RGBA"))
+    assert photo.renditions["full"]["width"] == 100
+    with default_storage.open(photo.renditions["card"]["webp"]) as stored, Image.open(stored) as image:
+        assert image.mode == "RGBA"
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "GIF"])
+def test_other_real_formats_are_accepted(fmt):
+    photo = save_photo(synthetic_image(fmt), **{})
+    assert photo.renditions["thumb"]["webp"]
+
+
+def test_a_text_file_renamed_jpg_is_refused_with_a_clear_error():
+    message = original_error(upload(b"These are not the pixels you are looking for.\n" * 20, "portrait.jpg"))
+    assert "not a photo" in message and "JPEG, PNG, WebP or GIF" in message
+
+
+def test_an_html_file_renamed_jpg_is_refused():
+    html = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
+    assert "markup or script" in original_error(upload(html, "portrait.jpg"))
+
+
+def test_an_svg_with_script_is_refused():
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>'
+    assert original_error(upload(svg, "portrait.svg", "image/svg+xml"))
+    # Even with no script at all, SVG is not one of the accepted formats.
+    plain_svg = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>'
+    assert original_error(upload(plain_svg, "portrait.jpg"))
+
+
+def test_a_gif_javascript_polyglot_is_refused():
+    gif = bytearray(synthetic_image("GIF", size=(8, 8)))
+    gif[6:8] = b"/*"  # the width bytes open a JavaScript comment, as in the classic GIF/JS polyglot
+    polyglot = bytes(gif) + b"*/=1;fetch('/admin/');"
+    assert "hidden after the end" in original_error(upload(polyglot, "portrait.gif", "image/gif"))
+
+
+def test_a_jpeg_with_html_in_a_comment_is_refused():
+    image = Image.new("RGB", (32, 32), RED)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", comment=b"<script>alert(1)</script>")
+    assert "markup or script" in original_error(upload(buffer.getvalue()))
+
+
+def test_an_animated_gif_is_refused():
+    frames = [Image.new("RGB", (16, 16), colour) for colour in (RED, BLUE)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    assert "Animated" in original_error(upload(buffer.getvalue(), "a.gif", "image/gif"))
+
+
+def png_claiming_size(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width`` × ``height`` pixels (a decompression bomb's header)."""
+    data = bytearray(synthetic_image("PNG", size=(1, 1)))
+    ihdr = bytearray(data[12:29])  # type + 13 bytes of data
+    ihdr[4:12] = struct.pack(">II", width, height)
+    data[12:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)) & 0xFFFFFFFF)
+    return bytes(data)
+
+
+def test_a_decompression_bomb_is_refused():
+    assert "pixels" in original_error(upload(png_claiming_size(30_000, 30_000), "bomb.png", "image/png"))
+    # Over the configured limit but under Pillow's own: still refused before decoding.
+    assert "pixels" in original_error(upload(png_claiming_size(8_000, 6_000), "big.png", "image/png"))
+
+
+def test_the_pixel_limit_is_configurable(settings):
+    settings.PHOTO_MAX_PIXELS = 1_000
+    assert "at most 0.001 million pixels" in original_error(upload(synthetic_image("PNG", size=(50, 50))))
+
+
+def test_a_100_mb_upload_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.jpg"
+    with path.open("wb") as sparse:
+        sparse.write(synthetic_jpeg(size=(16, 16)))
+        sparse.truncate(100 * 1024 * 1024)  # sparse: takes no space, nothing is allocated in memory
+    with path.open("rb") as handle:
+        file = UploadedFile(handle, name="huge.jpg", content_type="image/jpeg", size=os.path.getsize(path))
+        message = original_error(file)
+        assert handle.tell() == 0  # refused on its size, before reading
+    assert "100 MB" in message and "at most 15 MB" in message
+
+
+def test_the_size_limit_is_configurable(settings):
+    settings.PHOTO_MAX_UPLOAD_BYTES = 1024
+    assert "at most" in original_error(upload(synthetic_jpeg(size=(300, 300))))
+
+
+def test_alt_text_is_required_in_some_language():
+    form = photo_form(upload(synthetic_jpeg()), alt_text="")
+    assert not form.is_valid()
+    assert form.errors["alt_text"]
+
+
+# --- through the admin ---------------------------------------------------------------------------
+
+
+def photo_rows(*files, primaries=(0,)) -> tuple[dict, dict]:
+    data = {"photos-TOTAL_FORMS": str(len(files))}
+    uploads = {}
+    for n, content in enumerate(files):
+        data[f"photos-{n}-alt_text_az"] = f"Sınaq şəkli {n}"
+        if n in primaries:
+            data[f"photos-{n}-is_primary"] = "on"
+        uploads[f"photos-{n}-original"] = upload(content, f"p{n}.jpg")
+    return data, uploads
+
+
+def test_admin_refuses_a_renamed_text_file_with_a_form_error(client, curator):
+    victim = VictimFactory(draft=True)
+    client.force_login(curator)
+    data, files = photo_rows(b"just some text, not a picture")
+    response = client.post(change_url(victim), {**victim_form_data(victim), **data, **files})
+    assert response.status_code == 200
+    assert "This file is not a photo" in response.content.decode()
+    assert not Photo.objects.exists()
+
+
+def test_admin_stores_a_photo_and_its_thumbnail_shows_in_the_list(client, curator):
+    victim = VictimFactory(draft=True)
+    client.force_login(curator)
+    data, files = photo_rows(synthetic_jpeg(gps=True), primaries=())  # a single photo becomes primary
+    response = client.post(change_url(victim), {**victim_form_data(victim), **data, **files})
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    assert photo.is_primary and photo.victim == victim
+    listing = client.get("/admin/victims/victim/").content.decode()
+    assert photo.renditions["thumb"]["webp"] in listing
+
+
+def test_admin_requires_alt_text_in_some_language(client, curator):
+    victim = VictimFactory(draft=True)
+    client.force_login(curator)
+    data, files = photo_rows(synthetic_jpeg())
+    data["photos-0-alt_text_az"] = ""
+    response = client.post(change_url(victim), {**victim_form_data(victim), **data, **files})
+    assert response.status_code == 200
+    assert "Describe what the photo shows" in response.content.decode()
+    data["photos-0-alt_text_ru"] = "Тестовая фотография"
+    files = {"photos-0-original": upload(synthetic_jpeg())}
+    assert client.post(change_url(victim), {**victim_form_data(victim), **data, **files}).status_code == 302
+
+
+def test_admin_refuses_two_primary_photos_with_a_readable_error(client, curator):
+    victim = VictimFactory(draft=True)
+    client.force_login(curator)
+    data, files = photo_rows(synthetic_jpeg(), synthetic_jpeg(), primaries=(0, 1))
+    response = client.post(change_url(victim), {**victim_form_data(victim), **data, **files})
+    assert response.status_code == 200
+    assert "Only one photo can be the primary photo" in response.content.decode()
+    data, files = photo_rows(synthetic_jpeg(), synthetic_jpeg(), primaries=())
+    response = client.post(change_url(victim), {**victim_form_data(victim), **data, **files})
+    assert "Mark one of the photos as the primary photo" in response.content.decode()
+    assert not Photo.objects.exists()
+
+
+def test_replacing_a_photo_removes_the_old_files(django_capture_on_commit_callbacks):
+    photo = save_photo(synthetic_jpeg())
+    old_thumb, old_original = photo.renditions["thumb"]["webp"], photo.original.name
+    form = PhotoForm(
+        data={"alt_text": "Sınaq şəkli", "is_primary": "on"},
+        files={"original": upload(synthetic_jpeg(size=(300, 300)))},
+        instance=photo,
+    )
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        form.save()
+    assert not default_storage.exists(old_thumb) and not storages["private"].exists(old_original)
+    assert default_storage.exists(photo.renditions["thumb"]["webp"])
