@@ -17,6 +17,7 @@ urlpatterns = [
     path("admin/two-factor/setup/", twofactor.setup, name="two_factor_setup"),
     path("admin/two-factor/", twofactor.verify, name="two_factor_verify"),
     path("admin/", admin.site.urls),
+    path("staff/", include("victims.staff_urls")),
     path("media/<path:path>", views.media, name="media"),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),

@@ -1,0 +1,65 @@
+"""The admin's "Export selected" action (added to every change list) and, when the registry's
+admin does not register one, a read-only admin of the export log for superusers."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from victims.exchange.exports import SELECTABLE
+from victims.models import ExportLog
+
+SESSION_SELECTION = "victims_export_selection"
+
+
+@admin.action(description=_("Export selected"))
+def export_selected(modeladmin, request, queryset):
+    """Remember the selection and open the staff export page to choose a format."""
+    meta = queryset.model._meta
+    if meta.app_label != "victims" or meta.model_name not in SELECTABLE:
+        modeladmin.message_user(
+            request, _("Only registry records (people, events, places, sources) can be exported."), messages.WARNING
+        )
+        return None
+    if not request.user.has_perm("victims.export_registry"):
+        modeladmin.message_user(request, _("Your role may not export the registry."), messages.ERROR)
+        return None
+    request.session[SESSION_SELECTION] = {
+        "model": meta.model_name,
+        "ids": list(queryset.order_by().values_list("pk", flat=True)),
+        "label": str(meta.verbose_name_plural),
+    }
+    return HttpResponseRedirect(reverse("staff:export") + "?selection=1")
+
+
+class ExportLogAdmin(admin.ModelAdmin):
+    """Who exported what and when: read-only, for superusers."""
+
+    list_display = ["created_at", "user", "format", "record_type", "row_count", "via"]
+    list_filter = ["format", "via", "record_type"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "user", "format", "record_type", "filters", "row_count", "via"]
+    actions = None
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def register() -> None:
+    admin.site.add_action(export_selected, "export_selected")
+    if not admin.site.is_registered(ExportLog):
+        admin.site.register(ExportLog, ExportLogAdmin)
