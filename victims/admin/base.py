@@ -29,6 +29,23 @@ def status_badge(status: str) -> str:
     return format_html('<span class="record-status record-status-{}">{}</span>', status, Status(status).label)
 
 
+def without_fields(fieldsets, drop) -> list:
+    """``fieldsets`` less the fields named in ``drop`` (also inside rows); empty sections go."""
+    result = []
+    for name, options in fieldsets:
+        fields = []
+        for field in options["fields"]:
+            if isinstance(field, (list, tuple)):
+                row = tuple(f for f in field if f not in drop)
+                if row:
+                    fields.append(row)
+            elif field not in drop:
+                fields.append(field)
+        if fields:
+            result.append((name, {**options, "fields": fields}))
+    return result
+
+
 class RecordInlineMixin:
     """Inlines follow their record: nobody adds, changes or deletes rows of a record they may not
     edit (a Curator and a published person, for example)."""
@@ -57,8 +74,17 @@ class PhotoInline(RecordInlineMixin, TranslationStackedInline):
     model = Photo
     form = PhotoForm
     extra = 0
-    fields = ["preview", "original", "is_primary", "alt_text", "caption", "credit", "licence"]
+    fields = [
+        ("preview", "original"),
+        "is_primary",
+        ("alt_text_az", "alt_text_en", "alt_text_ru"),
+        ("caption_az", "caption_en", "caption_ru"),
+        ("credit", "licence"),
+    ]
     readonly_fields = ["preview"]
+
+    class Media:
+        css = {"all": ["css/admin-registry.css"]}
 
     @admin.display(description=_("preview"))
     def preview(self, obj):
@@ -125,6 +151,10 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
     call ``victims.services``), editing and deleting rules per role, and optimistic locking."""
 
     change_form_template = "admin/victims/record_change_form.html"
+
+    class Media:
+        css = {"all": ["css/admin-registry.css"]}
+
     actions = ["submit_for_review", "publish", "withdraw", "return_to_draft"]
     tracked_readonly = ["status", "published_at", "created_by", "created_at", "updated_by", "updated_at", "version"]
 
@@ -145,12 +175,12 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            # A new record: nothing to say yet about its publication but that it starts as a draft.
+            fieldsets = without_fields(fieldsets, self.tracked_readonly[1:])
         if obj is not None and not self.has_change_permission(request, obj):
             # View only: no hidden version to carry.
-            fieldsets = [
-                (name, {**options, "fields": [f for f in options["fields"] if f != "loaded_version"]})
-                for name, options in fieldsets
-            ]
+            fieldsets = without_fields(fieldsets, ["loaded_version"])
         return fieldsets
 
     def view_on_site(self, obj):

@@ -92,11 +92,21 @@ class VictimAdmin(WorkflowAdmin):
                     "burial_place",
                     "category",
                     "nationality",
-                    "occupation",
+                    ("occupation_az", "occupation_en", "occupation_ru"),
                 ]
             },
         ),
-        (_("Story"), {"fields": ["circumstances", "biography", "original_language"]}),
+        (
+            _("Story"),
+            {
+                "fields": [
+                    "original_language",
+                    ("circumstances_az", "circumstances_en", "circumstances_ru"),
+                    ("biography_az", "biography_en", "biography_ru"),
+                ],
+                "description": _("Each language side by side; leave a language empty until it is translated."),
+            },
+        ),
         (
             _("Publication"),
             {
@@ -170,10 +180,10 @@ class EventAdmin(WorkflowAdmin):
     list_select_related = ["place"]
     search_fields = ["title_az", "title_en", "title_ru", "slug"]
     autocomplete_fields = ["place", "victims"]
-    prepopulated_fields = {"slug": ["title"]}
+    prepopulated_fields = {"slug": ["title_en"]}
     ordering = ["start_date", "start_time", "id"]
     fieldsets = [
-        (None, {"fields": ["loaded_version", "title", "slug", "kind"]}),
+        (None, {"fields": ["loaded_version", ("title_az", "title_en", "title_ru"), "slug", "kind"]}),
         (
             _("When and where"),
             {
@@ -184,7 +194,16 @@ class EventAdmin(WorkflowAdmin):
                 ]
             },
         ),
-        (_("Text"), {"fields": ["summary", "description", "original_language"]}),
+        (
+            _("Text"),
+            {
+                "fields": [
+                    "original_language",
+                    ("summary_az", "summary_en", "summary_ru"),
+                    ("description_az", "description_en", "description_ru"),
+                ]
+            },
+        ),
         (_("People"), {"fields": ["victims"]}),
         (
             _("Publication"),
