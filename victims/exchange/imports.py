@@ -79,6 +79,7 @@ class Candidate:
     place_of_death: str
     similarity: float
     file_row: int | None = None  # when the likely duplicate is an earlier row of the same file
+    pk: int | None = None  # the record in the registry (None for a row of the same file)
 
 
 @dataclass
@@ -591,9 +592,10 @@ class _Importer:
         with connection.cursor() as cursor:
             cursor.execute(sql, [ids, keys, lows, highs, places])
             for idx, pk, uuid, name, death, precision, place, sim in cursor.fetchall():
+                file_row = self.created_rows.get(pk)
                 found.setdefault(idx, []).append(Candidate(
                     uuid=str(uuid), name=name, death_date=_iso(death, precision), place_of_death=place or "",
-                    similarity=round(sim, 2), file_row=self.created_rows.get(pk),
+                    similarity=round(sim, 2), file_row=file_row, pk=None if file_row else pk,
                 ))  # fmt: skip
         return found
 
@@ -685,7 +687,10 @@ def _same_time_or_place(one: Victim, other: Victim) -> bool:
         return True
     if not one.death_date or not other.death_date:
         return True
-    if Precision.DAY not in (one.death_precision, other.death_precision) or one.death_precision != other.death_precision:
+    if (
+        Precision.DAY not in (one.death_precision, other.death_precision)
+        or one.death_precision != other.death_precision
+    ):
         return one.death_date.year == other.death_date.year
     return abs((one.death_date - other.death_date).days) <= 2
 
