@@ -274,7 +274,7 @@ def test_admin_refuses_two_primary_photos_with_a_readable_error(client, curator)
     assert not Photo.objects.exists()
 
 
-def test_replacing_a_photo_removes_the_old_files(django_capture_on_commit_callbacks):
+def test_replacing_a_photo_removes_the_old_renditions(django_capture_on_commit_callbacks):
     photo = save_photo(synthetic_jpeg())
     old_thumb, old_original = photo.renditions["thumb"]["webp"], photo.original.name
     form = PhotoForm(
@@ -285,5 +285,25 @@ def test_replacing_a_photo_removes_the_old_files(django_capture_on_commit_callba
     assert form.is_valid(), form.errors
     with django_capture_on_commit_callbacks(execute=True):
         form.save()
-    assert not default_storage.exists(old_thumb) and not storages["private"].exists(old_original)
+    assert not default_storage.exists(old_thumb)  # no longer served
+    assert storages["private"].exists(old_original)  # but kept privately, like its history
     assert default_storage.exists(photo.renditions["thumb"]["webp"])
+
+
+def test_deleting_a_photo_in_the_admin_removes_its_renditions(client, curator, django_capture_on_commit_callbacks):
+    victim = VictimFactory(draft=True)
+    client.force_login(curator)
+    data, files = photo_rows(synthetic_jpeg())
+    assert client.post(change_url(victim), {**victim_form_data(victim), **data, **files}).status_code == 302
+    photo = Photo.objects.get()
+    thumb = photo.renditions["thumb"]["jpeg"]
+    assert default_storage.exists(thumb)
+    data = {
+        **victim_form_data(victim), "photos-TOTAL_FORMS": "1", "photos-INITIAL_FORMS": "1",
+        "photos-0-id": str(photo.pk), "photos-0-victim": str(victim.pk), "photos-0-alt_text_az": "Sınaq",
+        "photos-0-DELETE": "on",
+    }  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(change_url(victim), data).status_code == 302
+    assert not Photo.objects.exists()
+    assert not default_storage.exists(thumb)

@@ -121,7 +121,16 @@ class PhotoForm(forms.ModelForm):
         return super().save(commit=commit)
 
 
-class VictimPhotoFormSet(forms.BaseInlineFormSet):
+class PhotoFormSet(forms.BaseInlineFormSet):
+    """Photos of a record; a deleted photo's public renditions go with it (see services)."""
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            services.photos_unpublish_files(photos=[obj])
+        super().delete_existing(obj, commit=commit)
+
+
+class VictimPhotoFormSet(PhotoFormSet):
     """The photos of one person: exactly one is the primary photo (a single photo becomes it)."""
 
     def clean(self):

@@ -214,14 +214,24 @@ def record_claim_version(*, record: Record, loaded_version: int) -> int:
 
 def photo_attach_upload(*, photo: Photo, checked: images.CheckedImage) -> Photo:
     """Store a checked upload for ``photo`` (not yet saved): the clean original in the private
-    storage, the renditions in the default storage; fills ``original``, size and renditions."""
-    old = Photo.objects.filter(pk=photo.pk).values("renditions", "original").first() if photo.pk else None
-    old_renditions, old_original = (old["renditions"] or {}, old["original"] or "") if old else ({}, "")
+    storage, the renditions in the default storage; fills ``original``, size and renditions.
+    A replaced photo's old renditions are removed after the commit; its old original is kept."""
+    old = Photo.objects.filter(pk=photo.pk).values("renditions").first() if photo.pk else None
+    old_renditions = (old["renditions"] or {}) if old else {}
     stored = images.store_renditions(checked, key=str(photo.uuid))
     # Saved through the configured private storage itself (not the field's copy of it); assigning
     # the name replaces the uploaded file, so the raw upload is never written anywhere.
     photo.original = storages["private"].save(f"originals/{stored.original_name}", stored.original_content)
     photo.width, photo.height, photo.renditions = stored.width, stored.height, stored.renditions
-    if old_renditions or old_original:
-        transaction.on_commit(lambda: images.delete_stored(renditions=old_renditions, original_name=old_original))
+    if old_renditions:
+        transaction.on_commit(lambda: images.delete_stored(renditions=old_renditions))
     return photo
+
+
+def photos_unpublish_files(*, photos) -> None:
+    """Once the transaction commits, remove the public renditions of ``photos`` (being deleted or
+    replaced). The private originals stay, like the history rows that name them: nothing is lost,
+    and renditions can be made again from an original."""
+    renditions = [photo.renditions for photo in photos if photo.renditions]
+    if renditions:
+        transaction.on_commit(lambda: [images.delete_stored(renditions=r) for r in renditions])

@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
 from victims import services
-from victims.forms import PhotoForm
+from victims.forms import PhotoForm, PhotoFormSet
 from victims.models import Citation, Photo, Status
 
 TRANSITION_LABELS = {
@@ -73,6 +73,7 @@ class CitationInline(RecordInlineMixin, admin.TabularInline):
 class PhotoInline(RecordInlineMixin, TranslationStackedInline):
     model = Photo
     form = PhotoForm
+    formset = PhotoFormSet
     extra = 0
     fields = [
         ("preview", "original"),
@@ -168,7 +169,12 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
     def delete_queryset(self, request, queryset):
         if any(not services.record_can_delete(user=request.user, record=obj) for obj in queryset):
             raise PermissionDenied(_("Published and withdrawn records are withdrawn, not deleted."))
+        services.photos_unpublish_files(photos=Photo.objects.filter(**{f"{self.model._meta.model_name}__in": queryset}))
         super().delete_queryset(request, queryset)
+
+    def delete_model(self, request, obj):
+        services.photos_unpublish_files(photos=obj.photos.all())
+        super().delete_model(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), *self.tracked_readonly]
