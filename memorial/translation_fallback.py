@@ -13,6 +13,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import get_language, get_language_info
+from django.utils.translation import gettext_lazy as _
+
+# Whole sentences per language, so that each translation can be grammatical.
+FALLBACK_NOTES = {
+    "az": _("Not yet translated; shown in Azerbaijani."),
+    "en": _("Not yet translated; shown in English."),
+    "ru": _("Not yet translated; shown in Russian."),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,13 @@ class Translated:
     @property
     def is_fallback(self) -> bool:
         return bool(self.text) and self.language != self.requested
+
+    @property
+    def note(self) -> str:
+        """The sentence shown beside a fallback text ("" when the text is in the page's language)."""
+        if not self.is_fallback:
+            return ""
+        return str(FALLBACK_NOTES.get(self.language) or _("Not yet translated; shown in the original language."))
 
     @property
     def language_name(self) -> str:

@@ -35,9 +35,10 @@ class Chart:
     bars: list[Bar] = field(default_factory=list)
 
     ROW = 28  # SVG units per bar
-    LABEL_WIDTH = 190  # SVG units left of the bars
-    BAR_AREA = 330  # SVG units for the longest bar
-    WIDTH = 600
+    # Narrow enough that a phone draws the labels at a readable size (the SVG scales to the column).
+    LABEL_WIDTH = 150  # SVG units left of the bars
+    BAR_AREA = 200  # SVG units for the longest bar
+    WIDTH = 400
 
     @property
     def total(self) -> int:

@@ -13,6 +13,7 @@ from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -152,6 +153,16 @@ def timeline_sections(events: list[Event]) -> list[dict]:
     return years
 
 
+def fallback_note(records, fields) -> str:
+    """One note for a list whose texts are partly shown in another language ("" when none is)."""
+    notes = {translated(record, name).note for record in records for name in fields} - {""}
+    if len(notes) == 1:
+        return notes.pop()
+    if notes:
+        return str(_("Some entries are not yet translated; they are shown in the language they were written in."))
+    return ""
+
+
 @public_page_method
 class EventListView(ListView):
     template_name = "victims/event_list.html"
@@ -162,7 +173,9 @@ class EventListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["years"] = timeline_sections(list(context["events"]))
+        events = list(context["events"])
+        context["years"] = timeline_sections(events)
+        context["fallback_note"] = fallback_note(events, ("title", "summary"))
         return context
 
 
