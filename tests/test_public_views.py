@@ -373,3 +373,12 @@ def test_every_public_page_runs_a_constant_number_of_queries(client):
     for few_url, many_url in zip(few, many, strict=True):
         assert many[many_url] == few[few_url], (many_url, few[few_url], many[many_url])
         assert many[many_url] <= 10, (many_url, many[many_url])
+
+
+def test_event_page_shows_its_first_people_and_links_to_all_of_them(client):
+    event = EventFactory()
+    bulk_people(70, photos=False, events=[event])
+    html = client.get(f"/en/events/{event.slug}/").content.decode()
+    assert html.count('<li class="name-card') == 60
+    assert f'href="/en/victims/?event={event.slug}"' in html and "All 70 people connected with this event" in html
+    assert client.get(f"/en/victims/?event={event.slug}").context["paginator"].count == 70

@@ -65,6 +65,7 @@ class RegistryFilterForm(forms.Form):
     place = forms.ChoiceField(label=_("Place of death"), required=False)
     died = forms.ChoiceField(label=_("Date of death"), required=False)
     sort = forms.ChoiceField(label=_("Order"), required=False)
+    event = forms.SlugField(label=_("Event"), required=False, max_length=200)
     letter = forms.ChoiceField(label=_("Letter"), required=False, choices=[("", "")] + [(c, c) for c in AZ_ALPHABET])
 
     def __init__(self, *args, places: list[Place] | None = None, **kwargs):
@@ -97,6 +98,8 @@ class RegistryFilterForm(forms.Form):
             queryset = queryset.filter(died_filter(data["died"]))
         if data.get("letter"):
             queryset = queryset.filter(initial=data["letter"])
+        if data.get("event"):
+            queryset = queryset.filter(events__slug=data["event"], events__status="published")
         query = (data.get("q") or "").strip()
         if query:
             queryset = queryset.search(query)
@@ -114,5 +117,6 @@ class RegistryFilterForm(forms.Form):
     @property
     def is_filtered(self) -> bool:
         return self.is_valid() and any(
-            self.cleaned_data.get(name) for name in ("q", "category", "gender", "age", "place", "died", "letter")
+            self.cleaned_data.get(name)
+            for name in ("q", "category", "gender", "age", "place", "died", "letter", "event")
         )

@@ -183,6 +183,7 @@ class EventListView(ListView):
 class EventDetailView(DetailView):
     template_name = "victims/event_detail.html"
     context_object_name = "event"
+    people_shown = 60  # the rest are one link away, in the registry filtered by this event
 
     def get_queryset(self):
         return (
@@ -190,17 +191,18 @@ class EventDetailView(DetailView):
             .select_related("place")
             .prefetch_related(
                 Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id")),
-                Prefetch(
-                    "victims",
-                    queryset=Victim.objects.published().for_list().order_by("family_name", "given_name", "id"),
-                ),
             )
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event = self.object
-        context["canonical_url"] = self.request.build_absolute_uri(event.get_absolute_url())
+        people = event.victims.published().for_list().order_by("family_name", "given_name", "id")
+        context.update(
+            canonical_url=self.request.build_absolute_uri(event.get_absolute_url()),
+            people=list(people[: self.people_shown]),
+            people_count=people.count(),
+        )
         events = list(
             Event.objects.published()
             .order_by("start_date", "start_time", "id")
