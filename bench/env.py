@@ -78,11 +78,14 @@ def configure(url: str) -> dict[str, str]:
 
 def prepare(log=print) -> None:
     """Migrate the benchmark database, load the initial content, compile messages, collect static files."""
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
 
     log("Migrating the benchmark database and loading the initial content")
     call_command("migrate", interactive=False, verbosity=0)
     call_command("load_initial_content", verbosity=0)
     log("Compiling messages and collecting static files into var/bench/static")
-    call_command("compilemessages", ignore=[".venv", "var"], verbosity=0)
+    try:
+        call_command("compilemessages", ignore=[".venv", "var"], verbosity=0)
+    except CommandError as error:  # no gettext: the pages fall back to the English source strings
+        log(f"compilemessages: {error}")
     call_command("collectstatic", interactive=False, verbosity=0)

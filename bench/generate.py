@@ -354,7 +354,9 @@ def fill(target: int, *, log=print, batch: int = BATCH) -> dict:
         raise ValueError(f"the registry already holds {existing} synthetic people, more than {target}")
     places, burial, sources = bench_places(), burial_place(), bench_sources()
     photo_sets = bench_photo_files()
-    events = list(Event.objects.filter(kind="night", status="published").order_by("start_date", "id")[:3])
+    # People are linked to the events of the night itself (20 January 1990), as curators would.
+    night = Event.objects.filter(status="published", start_date=datetime.date(1990, 1, 20)).order_by("id")
+    events = list(night[:3]) or list(Event.objects.filter(status="published").order_by("start_date", "id")[:3])
     now = timezone.now()
     counts = {"victims": 0, "variants": 0, "citations": 0, "photos": 0, "event_links": 0}
     for start in range(existing, target, batch):
@@ -399,8 +401,9 @@ def fill(target: int, *, log=print, batch: int = BATCH) -> dict:
         counts["photos"] += len(photos)
         counts["event_links"] += len(links)
         log(f"  generated {start + len(people)}/{target}")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:  # fresh statistics, or the planner guesses for an empty table
+        for model in (Victim, NameVariant, Citation, Photo, Event.victims.through):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     seconds = time.perf_counter() - started
     return {
         "target": target,

@@ -118,6 +118,8 @@ def machine() -> dict:
         "postgresql": postgres,
         "gunicorn": gunicorn,
         "wrk": _run([wrk, "--version"]).splitlines()[0] if wrk else "",
+        # Other work on the machine lowers every figure: the load average says how busy it was.
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
 
 

@@ -1,0 +1,170 @@
+"""``python -m bench``: measure the memorial the way its visitors and staff load it.
+
+    python -m bench [--size 10000] [--only load,search,queries,admin,exchange] [--seconds 10]
+
+Runs on its own database (``memorial_bench``, or ``BENCH_DATABASE_URL``), never the development
+one; fills it with obviously synthetic people; prints each figure as a table row with its target
+and writes everything to ``bench/results/latest.json``. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+SECTIONS = ("search", "queries", "admin", "exchange", "load")
+STEPS = (1_000, 10_000, 100_000)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--size", type=int, default=10_000, help="people in the largest registry (default 10000)")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated: {','.join(SECTIONS)}")
+    parser.add_argument("--seconds", type=int, default=10, help="load per URL under wrk (default 10)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    parser.add_argument("--no-revalidation", action="store_true", help="skip the If-None-Match pass under load")
+    parser.add_argument("--fresh", action="store_true", help="recreate the benchmark database first")
+    args = parser.parse_args(argv)
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.only) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    if args.size < 50:
+        parser.error("--size must be at least 50")
+    return args
+
+
+def sizes_for(size: int) -> list[int]:
+    """The registry sizes measured on the way to ``size``: 1k, 10k, 100k up to it, and it."""
+    steps = [s for s in STEPS if s < size]
+    return [*steps, size]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    from bench import env
+
+    url = env.database_url()
+    environment = env.configure(url)  # before Django reads its settings
+
+    import django
+
+    django.setup()
+    from bench import generate, queries, report
+
+    if args.fresh:
+        env.recreate_database()
+    env.prepare(log)
+    results = report.Results({k: v for k, v in vars(args).items()})
+    results.data["machine"] = report.machine()
+    m = results.data["machine"]
+    print(f"Machine: {m['cores']} cores, {m['cpu']}, Python {m['python']}, Django {m['django']}, "
+          f"PostgreSQL {m['postgresql']}; database {url.rsplit('/', 1)[-1]}")  # fmt: skip
+    if m["load_average_at_start"][0] > 0.5:
+        print(f"Note: the machine is busy (load average {m['load_average_at_start'][0]}); figures will be lower "
+              "and noisier than on an idle machine.")  # fmt: skip
+    started = time.perf_counter()
+    sizes = sizes_for(args.size)
+    gen_table = report.Table("Synthetic registry", [("people", 9), ("added", 9), ("seconds", 8), ("people/s", 9)])
+    for size in sizes:
+        if generate.synthetic_count() > size:
+            log(f"The benchmark database holds more than {size:,} people: recreating it")
+            env.recreate_database()
+            env.prepare(log)
+        log(f"Filling the registry to {size:,} synthetic people")
+        generation = generate.fill(size, log=lambda _: None)
+        results.add("generation", generation)
+        gen_table.row(size, generation["added"]["victims"], generation["seconds"], generation["people_per_second"])
+        if "search" in args.only:
+            from bench import search
+
+            results.add("search", search.measure(size, log=log))
+        if "queries" in args.only:
+            results.add("queries", queries.measure(size, log=log))
+    largest = sizes[-1]
+    if "admin" in args.only:
+        from bench import admin
+
+        results.add("admin", admin.measure(largest, log=log))
+    if "exchange" in args.only:
+        from bench import exchange
+
+        results.add("exchange", exchange.measure(largest, log=log))
+    if "load" in args.only:
+        from bench import load
+
+        pages = queries.public_pages(largest)
+        results.add(
+            "load",
+            load.measure(pages, environment, seconds=args.seconds, connections=args.connections,
+                         conditional=not args.no_revalidation, log=log),
+        )  # fmt: skip
+    judge(results, largest)
+    results.data["seconds"] = round(time.perf_counter() - started, 1)
+    results.data["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results.print_targets()
+    path = results.write()
+    print(f"\nFinished in {results.data['seconds']:.0f} s. Results: {path.relative_to(env.BASE_DIR)}")
+    return 0
+
+
+def judge(results, largest: int) -> None:
+    """Set each target beside its figure: PASS, MISS, or a note when it was not measured."""
+    from bench.queries import constant
+    from bench.report import TARGETS
+
+    data = results.data
+    uncached = [r for r in data["load"] if r.get("variant") == "uncached"]
+    if uncached:
+        pages = [r for r in uncached if r.get("rps") is not None]
+        worst = min(pages, key=lambda r: r["ratio"]) if pages else None
+        if worst:
+            results.target("pages: throughput of static (worst page)", f"{worst['ratio']:.0%} {worst['page']}",
+                           f">= {TARGETS['page_ratio_uncached']:.0%}", worst["ratio"] >= TARGETS["page_ratio_uncached"])  # fmt: skip
+            slowest = max(pages, key=lambda r: r["p99_ms"] or 0)
+            results.target("pages: p99 latency (worst page)", f"{slowest['p99_ms']} ms {slowest['page']}",
+                           f"< {TARGETS['page_p99_ms']:.0f} ms", (slowest["p99_ms"] or 0) < TARGETS["page_p99_ms"])  # fmt: skip
+            errors = sum(r["errors"] or 0 for r in pages)
+            results.target("pages: errors at 32 connections", errors, "0", errors == 0)
+        failed = [r["page"] for r in uncached if r.get("status") not in (None, 200)]
+        if failed:
+            results.target("pages: answered 200", ", ".join(failed), "all", False)
+        revalidated = [r for r in data["load"] if r.get("variant") == "revalidated" and r.get("rps")]
+        if revalidated:
+            worst = min(revalidated, key=lambda r: r["ratio"])
+            results.target("pages served from cache (304): of static", f"{worst['ratio']:.0%} {worst['page']}",
+                           f">= {TARGETS['page_ratio_cached']:.0%}", worst["ratio"] >= TARGETS["page_ratio_cached"],
+                           "no server-side page cache; ETag revalidation")  # fmt: skip
+    search_rows = [r for r in data["search"] if r["size"] == largest]
+    if search_rows:
+        worst = max(search_rows, key=lambda r: r["p95_ms"])
+        note = "" if largest >= 100_000 else f"target is for 100,000; measured at {largest:,}"
+        results.target("search p95 (worst kind)", f"{worst['p95_ms']} ms {worst['kind']}",
+                       f"< {TARGETS['search_p95_ms']:.0f} ms", worst["p95_ms"] < TARGETS["search_p95_ms"], note)  # fmt: skip
+        with_sql = [r for r in search_rows if r["overhead"]]
+        if with_sql:
+            worst = max(with_sql, key=lambda r: r["overhead"])
+            results.target("search view/SQL overhead (worst kind)", f"{worst['overhead']}x {worst['kind']}",
+                           f"< {TARGETS['search_overhead']:.0f}x", worst["overhead"] < TARGETS["search_overhead"], note)  # fmt: skip
+    if data["queries"]:
+        sizes = sorted({r["size"] for r in data["queries"]})
+        for page, info in constant(data["queries"]).items():
+            counts = " / ".join(str(info["counts"].get(s, "-")) for s in sizes)
+            results.target(f"queries constant: {page}", counts, "same at " + " / ".join(f"{s:,}" for s in sizes),
+                           info["constant"] if len(sizes) > 1 else None)  # fmt: skip
+    for row in data["exchange"]:
+        if row.get("target"):
+            results.target(row["job"], f"{row.get('rows_per_second') or '-'} rows/s, {row.get('peak_mb', '-')} MB",
+                           row["target"], {"PASS": True, "MISS": False}.get(row.get("verdict")))  # fmt: skip
+        elif row.get("error") and row["job"] == "export / import":
+            results.target("export / import", "-", "", None, row["error"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

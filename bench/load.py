@@ -1,0 +1,295 @@
+"""Pages under load: gunicorn with the production settings, driven by wrk over loopback.
+
+Gunicorn runs the site as it is deployed (production settings, DEBUG off, WhiteNoise, two sync
+workers) on a free port of 127.0.0.1. The baseline is a static HTML file of the same size as the
+person page, served by the same gunicorn and WhiteNoise: a page's requests per second divided by
+the baseline's is a ratio that means the same on any machine. Each URL is loaded for a bounded
+time with a fixed number of connections; wrk reports requests per second, the latency
+distribution, non-2xx/3xx answers and socket errors. Without wrk (and without root to install
+it), a bounded Python client stands in.
+
+The public pages answer conditional GETs (ETag). A second pass sends each page's ETag back in
+``If-None-Match``: that is the "served from cache" figure of this site (the server keeps no
+rendered pages; a 304 skips the rendering).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from bench import env
+from bench.report import TARGETS, Table, percentile, verdict
+
+BASELINE = "bench-baseline.html"
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def ensure_wrk(log=print) -> str | None:
+    """wrk's path; installs Debian's package when running as root and it is missing."""
+    found = shutil.which("wrk")
+    if found or os.geteuid() != 0 or not shutil.which("apt-get"):
+        return found
+    log("Installing wrk (apt-get install wrk)")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
+    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    if subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=environment, **quiet).returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], env=environment, **quiet)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=environment, **quiet)
+    return shutil.which("wrk")
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip()).groups()
+    return float(number) * UNITS[unit]
+
+
+def parse_wrk(output: str) -> dict:
+    """Requests/s, p50/p99 latency (ms), requests and errors from ``wrk --latency`` output."""
+    result = {"rps": 0.0, "p50_ms": None, "p99_ms": None, "requests": 0, "non_2xx_3xx": 0, "socket_errors": 0}
+    if m := re.search(r"Requests/sec:\s+([\d.]+)", output):
+        result["rps"] = float(m.group(1))
+    if m := re.search(r"(\d+) requests in", output):
+        result["requests"] = int(m.group(1))
+    for pct, key in (("50", "p50_ms"), ("99", "p99_ms")):
+        if m := re.search(rf"^\s+{pct}(?:\.000)?%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.M):
+            result[key] = round(_ms(m.group(1)), 2)
+    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output):
+        result["non_2xx_3xx"] = int(m.group(1))
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
+        result["socket_errors"] = sum(int(g) for g in m.groups())
+    result["errors"] = result["non_2xx_3xx"] + result["socket_errors"]
+    return result
+
+
+def run_wrk(wrk: str, url: str, *, seconds: int, connections: int, headers: dict | None = None) -> dict:
+    args = [wrk, "--latency", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s"]
+    for name, value in (headers or {}).items():
+        args += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*args, url], capture_output=True, text=True, check=False, timeout=seconds + 60).stdout
+    return parse_wrk(output)
+
+
+def run_python_client(url: str, *, seconds: int, connections: int, headers: dict | None = None) -> dict:
+    """A bounded load generator in Python threads: far weaker than wrk, but the same figures."""
+    host, port = "127.0.0.1", int(url.split(":")[2].split("/")[0])
+    path = "/" + url.split("/", 3)[3]
+    latencies: list[float] = []
+    counts = {"ok": 0, "bad": 0, "socket": 0}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        while time.monotonic() < deadline:
+            conn = http.client.HTTPConnection(host, port, timeout=5)
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers or {})
+                response = conn.getresponse()
+                response.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    counts["ok" if response.status < 400 else "bad"] += 1
+            except OSError:
+                with lock:
+                    counts["socket"] += 1
+            finally:
+                conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    done = counts["ok"] + counts["bad"]
+    return {
+        "rps": round(done / elapsed, 2),
+        "p50_ms": round(percentile(latencies, 50), 2) if latencies else None,
+        "p99_ms": round(percentile(latencies, 99), 2) if latencies else None,
+        "requests": done,
+        "non_2xx_3xx": counts["bad"],
+        "socket_errors": counts["socket"],
+        "errors": counts["bad"] + counts["socket"],
+    }
+
+
+def get(port: int, path: str, headers: dict | None = None, timeout: float = 120) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+class Gunicorn:
+    """``gunicorn memorial.wsgi`` with two sync workers on 127.0.0.1, as deployed."""
+
+    def __init__(self, environment: dict[str, str], *, workers: int = 2):
+        self.port = free_port()
+        self.environment = {**os.environ, **environment}
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+        self.log = env.VAR / "gunicorn.log"
+
+    def __enter__(self) -> Gunicorn:
+        command = [sys.executable, "-m", "gunicorn", "memorial.wsgi", "--workers", str(self.workers),
+                   "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=env.BASE_DIR, env=self.environment, stdout=self.log.open("w"), stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited ({self.process.returncode}); see {self.log}")
+            try:
+                status, _, _ = get(self.port, f"/static/{BASELINE}")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log}")
+
+    def __exit__(self, *exc) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def drain(self, timeout: float = 300) -> None:
+        """Wait until the requests a load generator left queued are answered (sync workers queue them)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                started = time.monotonic()
+                get(self.port, f"/static/{BASELINE}", timeout=timeout)
+                if time.monotonic() - started < 0.5:
+                    return
+            except OSError:
+                time.sleep(0.5)
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        try:
+            return [int(pid) for pid in children.read_text().split()]
+        except OSError:
+            return []
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+def write_baseline(person_html: bytes) -> Path:
+    """The static baseline: the person page's own bytes as a file WhiteNoise serves from STATIC_ROOT."""
+    path = env.STATIC_ROOT / BASELINE
+    path.write_bytes(person_html)
+    return path
+
+
+def etag_hits(port: int, path: str, tries: int = 10) -> tuple[str | None, int]:
+    """The page's ETag and how many of ``tries`` revalidations with it answer 304."""
+    status, headers, _ = get(port, path)
+    etag = headers.get("etag")
+    if status != 200 or not etag:
+        return etag, 0
+    hits = sum(get(port, path, {"If-None-Match": etag})[0] == 304 for _ in range(tries))
+    return etag, hits
+
+
+def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int, connections: int,
+            conditional: bool = True, log=print) -> list[dict]:  # fmt: skip
+    """Load the static baseline and every page; return one row per URL (and per revalidation pass)."""
+    from django.test import Client
+
+    person = Client().get(pages["person"])
+    if person.status_code != 200:
+        raise RuntimeError(f"the person page answered {person.status_code}")
+    write_baseline(person.content)
+    wrk = ensure_wrk(log)
+    tool = "wrk" if wrk else "python client"
+
+    rows = []
+    with Gunicorn(environment) as server:
+
+        def load(url: str, headers: dict | None = None) -> dict:
+            if wrk:
+                result = run_wrk(wrk, url, seconds=seconds, connections=connections, headers=headers)
+            else:
+                result = run_python_client(url, seconds=seconds, connections=connections, headers=headers)
+            server.drain()
+            return result
+
+        table = Table(
+            f"Pages under load ({tool}, {connections} connections, {seconds} s each; gunicorn 2 sync workers, "
+            f"production settings, 127.0.0.1:{server.port})",
+            [("page", 22), ("req/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("errors", 6), ("of static", 9),
+             ("ratio", 5), ("p99", 5), ("errs", 5)],
+        )  # fmt: skip
+        for path in pages.values():  # warm both workers: templates, translations, connections
+            for _ in range(4):
+                get(server.port, path)
+        static = load(server.url(f"/static/{BASELINE}"))
+        static.update(page="static baseline", url=f"/static/{BASELINE}", bytes=len(person.content), variant="static")
+        rows.append(static)
+        table.row("static baseline", static["rps"], static["p50_ms"], static["p99_ms"], static["errors"], "100%")
+        base = static["rps"] or None
+        for name, path in pages.items():
+            status, headers, body = get(server.port, path)
+            row = {"page": name, "url": path, "variant": "uncached", "status": status, "bytes": len(body)}
+            if status != 200:
+                row.update(rps=None, errors=None)
+                rows.append(row)
+                table.row(name, f"status {status}")
+                continue
+            row.update(load(server.url(path)))
+            row["ratio"] = round(row["rps"] / base, 3) if base else None
+            ok_ratio = row["ratio"] >= TARGETS["page_ratio_uncached"] if row["ratio"] is not None else None
+            ok_p99 = row["p99_ms"] < TARGETS["page_p99_ms"] if row["p99_ms"] is not None else False
+            rows.append(row)
+            table.row(
+                name, row["rps"], row["p50_ms"], row["p99_ms"], row["errors"],
+                f"{row['ratio']:.0%}" if row["ratio"] is not None else "-",
+                verdict(ok_ratio), verdict(ok_p99), verdict(row["errors"] == 0),
+            )  # fmt: skip
+        if conditional:
+            table = Table(
+                "Revalidation under load (If-None-Match with the page's ETag; 304 share from 10 probes)",
+                [("page", 22), ("req/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("errors", 6), ("of static", 9),
+                 ("304s", 5), ("ratio", 5)],
+            )  # fmt: skip
+            for name, path in pages.items():
+                etag, hits = etag_hits(server.port, path)
+                if not etag:
+                    rows.append({"page": name, "url": path, "variant": "revalidated", "etag": None})
+                    table.row(name, "no ETag")
+                    continue
+                row = {"page": name, "url": path, "variant": "revalidated", "etag_304_share": hits / 10}
+                row.update(load(server.url(path), {"If-None-Match": etag}))
+                row["ratio"] = round(row["rps"] / base, 3) if base else None
+                rows.append(row)
+                table.row(
+                    name, row["rps"], row["p50_ms"], row["p99_ms"], row["errors"], f"{row['ratio']:.0%}",
+                    f"{hits}/10", verdict(row["ratio"] >= TARGETS["page_ratio_cached"]),
+                )  # fmt: skip
+    return rows

@@ -1,0 +1,126 @@
+"""The benchmark's own pieces: the synthetic generator (marked, valid, derived columns as the
+services compute them) and the harness parts that need no gunicorn."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from bench import generate, queries, search
+from bench.__main__ import sizes_for
+from bench.load import parse_wrk
+from bench.report import percentile
+from victims import services
+from victims.models import Citation, NameVariant, Photo, Victim
+from victims.normalize import initial_letter, search_document
+
+SIZE = 50
+
+
+@pytest.fixture
+def registry(db, settings):
+    call_command("load_initial_content", verbosity=0)
+    return generate.fill(SIZE)
+
+
+def test_generated_people_are_marked_synthetic_and_valid(registry, settings):
+    people = list(Victim.objects.prefetch_related("variants"))
+    assert len(people) == SIZE == registry["added"]["victims"]
+    for victim in people:
+        assert victim.nationality == generate.MARKER
+        assert victim.biography_en == "Synthetic record for benchmarking."
+        assert "Sınaq" in victim.patronymic
+        assert victim.slug.endswith(f"-synthetic-{victim.slug.rsplit('-', 1)[1]}")
+        # The derived columns are what victims.services and clean() would store for the saved record.
+        assert victim.search_document == search_document(services.victim_search_names(victim))
+        assert victim.initial == initial_letter(victim.family_name)
+        derived = victim.age, victim.display_name
+        victim.full_clean()
+        assert derived == (victim.age, victim.display_name)
+    for model in (NameVariant, Citation, Photo):
+        for row in model.objects.all()[:20]:
+            row.full_clean()
+    assert Citation.objects.filter(victim__isnull=False).count() >= SIZE
+    statuses = [v.status for v in people]
+    assert statuses.count("published") > SIZE * 0.8
+    for photo in Photo.objects.all():
+        assert (settings.MEDIA_ROOT / photo.renditions["thumb"]["webp"]).is_file()
+
+
+def test_generation_is_deterministic_and_grows_in_place(registry):
+    assert generate.person(7) == generate.person(7)
+    first = set(Victim.objects.values_list("slug", flat=True))
+    generate.fill(SIZE + 10)
+    assert first < set(Victim.objects.values_list("slug", flat=True))
+    with pytest.raises(ValueError, match="more than"):
+        generate.fill(SIZE)
+
+
+def test_every_query_kind_finds_the_person(registry):
+    client = Client()
+    url = search.registry_url()
+    for p in search.sample_people(SIZE, 5):
+        for kind in ("exact", "diacritic-free", "cyrillic", "misspelt"):
+            query = search.query_for(kind, p)
+            response = client.get(url, {"q": query})
+            assert p.slug() in response.content.decode(), (kind, query)
+
+
+def test_public_pages_answer_at_a_small_size(registry):
+    pages = queries.public_pages(SIZE)
+    assert {"home", "registry p1", "search", "person", "timeline", "event", "statistics", "sitemap"} <= set(pages)
+    rows = queries.measure(SIZE, budget=0.1, log=lambda _: None)
+    assert {row["page"]: row["status"] for row in rows} == dict.fromkeys(pages, 200)
+    assert all(row["queries"] > 0 for row in rows)
+
+
+def test_explain_finds_the_gin_index_in_a_plan():
+    plan = {"Plan": {"Node Type": "Limit", "Plans": [
+        {"Node Type": "Bitmap Heap Scan", "Relation Name": "victims_victim", "Plans": [
+            {"Node Type": "Bitmap Index Scan", "Index Name": "victim_search_trgm"}]}]}}  # fmt: skip
+    assert search.plan_uses_index(plan)
+    assert search.plan_nodes(plan) == [
+        "Limit", "Bitmap Heap Scan on victims_victim", "Bitmap Index Scan on victim_search_trgm"
+    ]  # fmt: skip
+    assert not search.plan_uses_index({"Plan": {"Node Type": "Seq Scan", "Relation Name": "victims_victim"}})
+
+
+WRK_OUTPUT = """Running 10s test @ http://127.0.0.1:8000/az/
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   269.01ms   75.39ms   1.51s    83.57%
+  Latency Distribution
+     50%  250.41ms
+     75%  276.76ms
+     90%  380.08ms
+     99%    1.20s
+  931 requests in 8.03s, 7.25MB read
+  Socket errors: connect 0, read 2, write 0, timeout 3
+  Non-2xx or 3xx responses: 4
+Requests/sec:    115.87
+"""
+
+
+def test_wrk_output_is_read():
+    result = parse_wrk(WRK_OUTPUT)
+    assert result["rps"] == 115.87
+    assert result["p50_ms"] == 250.41
+    assert result["p99_ms"] == 1200.0
+    assert result["requests"] == 931
+    assert result["errors"] == 9
+
+
+def test_percentiles_and_sizes():
+    assert percentile([], 50) is None
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile(list(range(101)), 95) == 95
+    assert sizes_for(10_000) == [1_000, 10_000]
+    assert sizes_for(100_000) == [1_000, 10_000, 100_000]
+    assert sizes_for(500) == [500]
+
+
+def test_name_spellings():
+    assert generate.plain("Şəfəqli Ölar") == "Safaqli Olar"
+    assert generate.cyrillic("Qəşəmov") == "Гашамов"
+    assert generate.russian_latin("Xəlilov") == "Khalilov"
