@@ -77,7 +77,9 @@ test: lint db messages browser
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest
 
-bench: db messages static
+# Its own database (memorial_bench) and static root (var/bench): never the development ones.
+# make bench ARGS="--size 100000"   or   ARGS="--only search,queries"
+bench: db messages
 	$(PY) -m bench $(ARGS)
 
 clean: stop
