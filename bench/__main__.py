@@ -25,6 +25,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=10, help="load per URL under wrk (default 10)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--no-revalidation", action="store_true", help="skip the If-None-Match pass under load")
+    parser.add_argument("--profile", action="store_true", help="sample a gunicorn worker with py-spy under load")
     parser.add_argument("--fresh", action="store_true", help="recreate the benchmark database first")
     args = parser.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         results.add(
             "load",
             load.measure(pages, environment, seconds=args.seconds, connections=args.connections,
-                         conditional=not args.no_revalidation, log=log),
+                         conditional=not args.no_revalidation, profile=args.profile, log=log),
         )  # fmt: skip
     judge(results, largest)
     results.data["seconds"] = round(time.perf_counter() - started, 1)

@@ -200,6 +200,51 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}{path}"
 
 
+# Where a worker's time goes, by the innermost frame that names a layer (leaf to root).
+LAYERS = [
+    ("SQL (driver, waiting for PostgreSQL)", ("psycopg", "django/db/backends/")),
+    ("ORM (building queries, making model objects)", ("django/db/models/",)),
+    ("templates", ("django/template/", "django/templatetags/", "templatetags/")),
+    ("translation, formats", ("django/utils/translation/", "gettext", "django/utils/formats", "modeltranslation")),
+    ("URL reversing", ("django/urls/",)),
+    ("ETag (victims/caching.py)", ("victims/caching.py",)),
+    ("sitemaps", ("django/contrib/sitemaps/",)),
+    ("views and project code", ("victims/", "memorial/")),
+    ("middleware and other Django", ("django/", "whitenoise/", "django_otp/", "axes/", "simple_history/")),
+    ("gunicorn (sockets, HTTP)", ("gunicorn/",)),
+]
+
+
+def layer_shares(collapsed: str) -> dict[str, float]:
+    """Shares of a worker's busy samples per layer, from py-spy's ``--format raw`` output."""
+    counts: dict[str, int] = {}
+    total = 0
+    for line in collapsed.splitlines():
+        stack, _, n = line.rpartition(" ")
+        if not stack or not n.isdigit():
+            continue
+        total += int(n)
+        layer = "other"
+        for frame in reversed(stack.split(";")):
+            layer = next((name for name, marks in LAYERS if any(m in frame for m in marks)), "")
+            if layer:
+                break
+        counts[layer or "other"] = counts.get(layer or "other", 0) + int(n)
+    return {k: round(v / total, 3) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])} if total else {}
+
+
+def profile_worker(pid: int, seconds: int, output: Path) -> subprocess.Popen | None:
+    """Start py-spy sampling one gunicorn worker for ``seconds`` (None without py-spy)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        return None
+    return subprocess.Popen(
+        [spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "200", "--format", "raw",
+         "--output", str(output), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def write_baseline(person_html: bytes) -> Path:
     """The static baseline: the person page's own bytes as a file WhiteNoise serves from STATIC_ROOT."""
     path = env.STATIC_ROOT / BASELINE
@@ -218,7 +263,7 @@ def etag_hits(port: int, path: str, tries: int = 10) -> tuple[str | None, int]:
 
 
 def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int, connections: int,
-            conditional: bool = True, log=print) -> list[dict]:  # fmt: skip
+            conditional: bool = True, profile: bool = False, log=print) -> list[dict]:  # fmt: skip
     """Load the static baseline and every page; return one row per URL (and per revalidation pass)."""
     from django.test import Client
 
@@ -232,12 +277,22 @@ def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int,
     rows = []
     with Gunicorn(environment) as server:
 
-        def load(url: str, headers: dict | None = None) -> dict:
+        def load(url: str, headers: dict | None = None, name: str = "") -> dict:
+            spy = None
+            if profile and name and server.worker_pids() and seconds >= 4:
+                output = env.VAR / "profiles" / f"{re.sub(r'[^a-z0-9]+', '-', name)}.txt"
+                output.parent.mkdir(exist_ok=True)
+                spy = profile_worker(server.worker_pids()[0], seconds - 2, output)
             if wrk:
                 result = run_wrk(wrk, url, seconds=seconds, connections=connections, headers=headers)
             else:
                 result = run_python_client(url, seconds=seconds, connections=connections, headers=headers)
             server.drain()
+            if spy:
+                spy.wait(timeout=60)
+                if output.exists():
+                    result["profile"] = layer_shares(output.read_text())
+                    result["profile_file"] = str(output.relative_to(env.BASE_DIR))
             return result
 
         table = Table(
@@ -262,7 +317,7 @@ def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int,
                 rows.append(row)
                 table.row(name, f"status {status}")
                 continue
-            row.update(load(server.url(path)))
+            row.update(load(server.url(path), name=name))
             row["ratio"] = round(row["rps"] / base, 3) if base else None
             ok_ratio = row["ratio"] >= TARGETS["page_ratio_uncached"] if row["ratio"] is not None else None
             ok_p99 = row["p99_ms"] < TARGETS["page_p99_ms"] if row["p99_ms"] is not None else False
@@ -272,6 +327,9 @@ def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int,
                 f"{row['ratio']:.0%}" if row["ratio"] is not None else "-",
                 verdict(ok_ratio), verdict(ok_p99), verdict(row["errors"] == 0),
             )  # fmt: skip
+            if row.get("profile"):
+                shares = ", ".join(f"{k} {v:.0%}" for k, v in list(row["profile"].items())[:4])
+                print(f"{'':24}worker time: {shares}", flush=True)
         if conditional:
             table = Table(
                 "Revalidation under load (If-None-Match with the page's ETag; 304 share from 10 probes)",
