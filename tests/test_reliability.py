@@ -171,3 +171,60 @@ def test_database_outage_gives_503_and_the_site_recovers_by_itself(throwaway_clu
         log.close()
     server_log = (tmp_path / "server.log").read_text()
     assert "Traceback" not in server_log, server_log
+
+
+# --- The soak script (bench/soak.py): its arguments and its bounded load loop -------------------
+
+
+def test_soak_arguments_are_bounded():
+    from bench import soak
+
+    args = soak.parse([])
+    assert (args.seconds, args.connections) == (60, 64)
+    for bad in (["--seconds", "0"], ["--seconds", "86400"], ["--connections", "0"], ["--connections", "5000"]):
+        with pytest.raises(SystemExit):
+            soak.parse(bad)
+
+
+def test_soak_python_client_stops_at_its_deadline_and_counts_server_errors():
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from bench import soak
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            status = 500 if self.path == "/boom" else 404 if self.path == "/missing" else 200
+            body = b"x" * 100
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        result = soak.run_threads(server.server_port, ["/ok", "/boom", "/missing"], seconds=1, connections=4)
+        elapsed = time.monotonic() - started
+    finally:
+        server.shutdown()
+    assert elapsed < 5
+    assert result["requests"] > 10
+    assert result["5xx"] > 0 and result["4xx"] > 0
+    assert result["5xx"] + result["4xx"] < result["requests"]
+    assert result["socket_errors"] == 0
+    assert result["p99_ms"] is not None
+
+
+def test_soak_reads_worker_memory():
+    from bench import soak
+
+    assert soak.rss_mb(os.getpid()) > 10
+    assert soak.rss_mb(2**22 + 12345) is None
