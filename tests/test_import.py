@@ -193,6 +193,8 @@ def test_the_same_500_rows_without_the_bad_one_are_all_written():
         ({"uuid": "not-a-uuid"}, "uuid", "Not a UUID"),
         ({"variants": "Имя|cyrillic|alias"}, "variants", "Unknown kind"),
         ({"age_recorded": "-3"}, "age_recorded", "whole number"),
+        ({"patronymic": "ə" * 101}, "patronymic", "At most 100 characters"),
+        ({"family_name": "", "given_name": ""}, "family_name", "at least a family name or a given name"),
     ],
 )
 def test_bad_cells_are_reported_with_row_and_column(cells, column, words):
@@ -202,6 +204,13 @@ def test_bad_cells_are_reported_with_row_and_column(cells, column, words):
     assert not result.written and Victim.objects.count() == 0
     assert [(p.row, p.column) for p in result.problems] == [(3, column)]
     assert words in result.problems[0].message
+
+
+def test_a_given_name_alone_is_enough():
+    rows = [{"uuid": "", "family_name": "", "given_name": "Sınaqəli", "category": "killed"}]
+    result = registry_import(_csv(rows), file_name="one-name.csv")
+    assert result.written
+    assert Victim.objects.get().search_document == search_key("Sınaqəli")
 
 
 def test_missing_required_column_is_refused():
