@@ -458,13 +458,9 @@ def iter_json(filters: ExportFilters, *, counter: list[int] | None = None) -> It
 WORKBOOK_TABLES = ["victims", "name_variants", "citations", "events", "event_people", "places", "sources"]
 
 
-def _xlsx_cell(sheet, value: Any):
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, datetime.date):
-        cell.number_format = "yyyy-mm-dd"
-    return cell
+def _xlsx_value(value: Any) -> Any:
+    # Dates need no explicit cell: openpyxl gives a date value the format yyyy-mm-dd.
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
 def export_xlsx(file: IO[bytes], filters: ExportFilters) -> int:
@@ -494,7 +490,7 @@ def export_xlsx(file: IO[bytes], filters: ExportFilters) -> int:
             header_cells.append(cell)
         sheet.append(header_cells)
         for row in rows:
-            sheet.append([_xlsx_cell(sheet, value) for value in row])
+            sheet.append([_xlsx_value(value) for value in row])
             count += 1
     if not workbook.worksheets:
         workbook.create_sheet("victims").append(VICTIM_IMPORT_HEADER)
