@@ -119,7 +119,10 @@ def explain(queries: list[dict]) -> dict:
             touches_search = "search_document" in sql
             if touches_search:
                 uses_gin = uses_gin or plan_uses_index(top)
-            plans.append({"search": touches_search, "nodes": plan_nodes(top["Plan"])[:8]})
+            plans.append({
+                "search": touches_search, "ms": round(top.get("Execution Time", 0.0), 2),
+                "nodes": plan_nodes(top["Plan"])[:8], "sql": sql[:160],
+            })  # fmt: skip
     return {"execution_ms": execution, "planning_ms": planning, "uses_gin": uses_gin, "plans": plans}
 
 
