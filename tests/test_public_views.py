@@ -382,3 +382,11 @@ def test_event_page_shows_its_first_people_and_links_to_all_of_them(client):
     assert html.count('<li class="name-card') == 60
     assert f'href="/en/victims/?event={event.slug}"' in html and "All 70 people connected with this event" in html
     assert client.get(f"/en/victims/?event={event.slug}").context["paginator"].count == 70
+
+
+def test_an_invalid_filter_value_is_ignored_but_the_rest_of_the_query_is_kept(client):
+    VictimFactory(family_name="Şahbazov")
+    VictimFactory(family_name="Sadıqov")
+    response = client.get("/en/victims/", {"letter": "Ş", "category": "no-such-category"})
+    assert response.status_code == 200
+    assert [v.family_name for v in response.context["victims"]] == ["Şahbazov"]

@@ -15,6 +15,7 @@ import time
 
 from django.apps import apps
 from django.db import connection
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
@@ -67,7 +68,9 @@ def registry_generation() -> str:
 
 
 def public_etag(request, *args, **kwargs) -> str:
-    key = "|".join([_BOOT, registry_generation(), get_language() or "", request.get_full_path()])
+    # Today's date too: the home page counts the years since 1990.
+    today = timezone.localdate().isoformat()
+    key = "|".join([_BOOT, today, registry_generation(), get_language() or "", request.get_full_path()])
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 

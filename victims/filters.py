@@ -85,7 +85,7 @@ class RegistryFilterForm(forms.Form):
 
     def apply(self, queryset: VictimQuerySet) -> VictimQuerySet:
         """The published people that match; best matches first when searching by name."""
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self.valid_data
         if data.get("category"):
             queryset = queryset.filter(category=data["category"])
         if data.get("gender"):
@@ -111,12 +111,19 @@ class RegistryFilterForm(forms.Form):
         return queryset
 
     @property
+    def valid_data(self) -> dict:
+        """The values that are valid: a wrong value in one field (an old link, a typo in the URL)
+        leaves that filter out instead of ignoring the whole query."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
+
+    @property
     def query(self) -> str:
-        return (self.cleaned_data.get("q") or "").strip() if self.is_valid() else ""
+        return (self.valid_data.get("q") or "").strip()
 
     @property
     def is_filtered(self) -> bool:
-        return self.is_valid() and any(
-            self.cleaned_data.get(name)
-            for name in ("q", "category", "gender", "age", "place", "died", "letter", "event")
-        )
+        names = ("q", "category", "gender", "age", "place", "died", "letter", "event")
+        return any(self.valid_data.get(name) for name in names)

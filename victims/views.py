@@ -80,7 +80,7 @@ class VictimListView(ListView):
             result_count=total,
             page_range=list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
             alphabet=AZ_ALPHABET,
-            current_letter=form.cleaned_data.get("letter", "") if form.is_valid() else "",
+            current_letter=form.valid_data.get("letter", ""),
             suggestions=nearest_names(form.query) if form.query and total == 0 else [],
         )
         return context
