@@ -378,3 +378,30 @@ def test_every_save_raises_the_version(client, curator, draft):
         assert client.post(change_url(draft), victim_form_data(draft)).status_code == 302
         draft.refresh_from_db()
         assert draft.version == expected
+
+
+def test_a_stale_event_save_is_refused(client, curator, editor):
+    event = EventFactory(status=Status.DRAFT, published_at=None)
+    url = reverse("admin:victims_event_change", args=[event.pk])
+    data = {
+        "loaded_version": "1", "title_en": event.title_en, "slug": event.slug, "kind": event.kind,
+        "start_date": "1990-01-20", "start_precision": "day", "original_language": "en",
+        "photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0", "citations-TOTAL_FORMS": "0",
+        "citations-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    client.force_login(curator)
+    assert client.post(url, {**data, "summary_en": "First synthetic summary"}).status_code == 302
+    client.force_login(editor)
+    response = client.post(url, {**data, "summary_en": "Second synthetic summary"})
+    assert response.status_code == 200
+    assert "Someone else saved this record" in response.content.decode()
+    event.refresh_from_db()
+    assert event.summary_en == "First synthetic summary" and event.version == 2
+
+
+def test_curator_cannot_add_rows_to_a_published_record(client, curator):
+    victim = VictimFactory()
+    client.force_login(curator)
+    page = client.get(change_url(victim))
+    for formset in page.context["inline_admin_formsets"]:
+        assert not (formset.has_add_permission or formset.has_change_permission or formset.has_delete_permission)

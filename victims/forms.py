@@ -51,6 +51,23 @@ class VersionedModelForm(forms.ModelForm):
         return cleaned_data
 
 
+def relax_languages(form: forms.Form, base: str) -> list[str]:
+    """Make every language field of the translated ``base`` optional; return their names.
+    (modeltranslation requires the default language; a record may be written in any.)"""
+    names = [name for name in form.fields if name.startswith(f"{base}_")]
+    for name in names:
+        form.fields[name].required = False
+    return names
+
+
+def require_some_language(form: forms.Form, names: list[str], message) -> None:
+    """Add ``message`` to the first of ``names`` when all of them are empty (and none has an error)."""
+    if not names or any(name in form.errors for name in names):
+        return
+    if not any((form.cleaned_data.get(name) or "").strip() for name in names):
+        form.add_error(names[0], message)
+
+
 class VictimAdminForm(VersionedModelForm):
     class Meta:
         model = Victim
@@ -64,6 +81,15 @@ class VictimAdminForm(VersionedModelForm):
 
 
 class EventAdminForm(VersionedModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._title_fields = relax_languages(self, "title")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        require_some_language(self, self._title_fields, _("Give the event a title in at least one language."))
+        return cleaned_data
+
     class Meta:
         model = Event
         fields = [
@@ -92,9 +118,7 @@ class PhotoForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._checked: images.CheckedImage | None = None
         # Alt text is required in at least one language, not in a particular one (see clean()).
-        for name, field in self.fields.items():
-            if name.startswith("alt_text"):
-                field.required = False
+        self._alt_fields = relax_languages(self, "alt_text")
         if "original" in self.fields:
             self.fields["original"].help_text = _(
                 "JPEG, PNG, WebP or a still GIF, at most %(max)s MB. Location and camera data are removed."
@@ -108,10 +132,7 @@ class PhotoForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        alt_fields = [name for name in self.fields if name.startswith("alt_text")]
-        already = any(name in self.errors for name in alt_fields)
-        if alt_fields and not already and not any((cleaned_data.get(name) or "").strip() for name in alt_fields):
-            self.add_error(alt_fields[0], _("Describe what the photo shows, for people who cannot see it."))
+        require_some_language(self, self._alt_fields, _("Describe what the photo shows, for people who cannot see it."))
         return cleaned_data
 
     def save(self, commit=True):
