@@ -7,6 +7,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -282,6 +283,12 @@ def test_export_selected_action_exports_only_the_selection(client, editor):
     assert response.status_code == 302 and response.url == reverse("staff:export") + "?selection=1"
     page = client.get(response.url).content.decode()
     assert "Only the 1 record selected in the admin" in page
+    checked = {
+        re.search(r'value="(\w+)"', tag).group(1)
+        for tag in re.findall(r'<input[^>]*name="statuses"[^>]*>', page)
+        if " checked" in tag
+    }
+    assert checked == set(Status.values)  # a selection is exported whatever its status
     download = client.post(
         reverse("staff:export"),
         {"format": "csv", "record_type": "victims", "statuses": ["published"], "use_selection": "on"},

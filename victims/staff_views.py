@@ -29,7 +29,7 @@ from victims.exchange import exports
 from victims.exchange.admin_actions import SESSION_SELECTION
 from victims.exchange.forms import ExportForm, ImportUploadForm
 from victims.exchange.services import logged_chunks, registry_export, registry_import
-from victims.models import Victim
+from victims.models import Status, Victim
 
 SESSION_IMPORT = "victims_import_upload"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -69,7 +69,10 @@ def export_view(request):
         if form.is_valid():
             return _download(request, form)
     else:
-        initial = {"use_selection": True} if selection and request.GET.get("selection") else {}
+        initial = {}
+        if selection and request.GET.get("selection"):
+            # What was selected in the admin is exported whatever its status (the role permitting).
+            initial = {"use_selection": True, "statuses": list(Status.values) if may_see_drafts else [Status.PUBLISHED]}
         if selection and selection["model"] != "victim":
             initial["record_type"] = exports.SELECTABLE[selection["model"]]
         form = ExportForm(initial=initial, may_see_drafts=may_see_drafts, selection=selection)
