@@ -103,6 +103,7 @@ class VictimDetailView(DetailView):
             primary_photo=photos[0] if photos else None,
             canonical_url=self.request.build_absolute_uri(victim.get_absolute_url()),
             person_jsonld=self.person_jsonld(victim, photos),
+            fallback_note=fallback_note([victim], ("occupation", "circumstances", "biography")),
         )
         return context
 
