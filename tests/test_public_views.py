@@ -273,6 +273,7 @@ def test_sources_page_groups_by_kind_with_anchors_and_citing_records(client):
     html = client.get("/en/sources/").content.decode()
     assert 'id="source-synthetic-key"' in html and '<h2 id="kind-report">Report</h2>' in html
     assert "Istinadov" in html and "Qaralamayev" not in html
+    assert "Cited by 1 record</summary>" in html
 
 
 def test_statistics_with_no_records_shows_zeros(client):

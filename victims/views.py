@@ -250,6 +250,7 @@ class SourceListView(ListView):
                         cited_events.setdefault(citation.event_id, citation.event)
                 source.cited_victims = list(cited_victims.values())
                 source.cited_events = list(cited_events.values())
+                source.cited_count = len(cited_victims) + len(cited_events)
             groups.append({"kind": kind, "label": labels.get(kind, kind), "sources": sources})
         context["groups"] = groups
         return context
