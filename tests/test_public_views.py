@@ -391,3 +391,13 @@ def test_an_invalid_filter_value_is_ignored_but_the_rest_of_the_query_is_kept(cl
     response = client.get("/en/victims/", {"letter": "Ş", "category": "no-such-category"})
     assert response.status_code == 200
     assert [v.family_name for v in response.context["victims"]] == ["Şahbazov"]
+
+
+def test_linking_a_person_to_an_event_changes_the_etag(client):
+    event = EventFactory()
+    person = VictimFactory(family_name="Bağlanan")
+    url = f"/en/events/{event.slug}/"
+    etag = client.get(url)["ETag"]
+    event.victims.add(person)
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and "Bağlanan" in response.content.decode()
