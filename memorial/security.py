@@ -100,11 +100,15 @@ class RequireTwoFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if two_factor_required() and self._needs_second_factor(request) and not self._exempt(request.path):
-            from django_otp import user_has_device
+        if two_factor_required() and not self._exempt(request.path):
+            try:
+                if self._needs_second_factor(request):
+                    from django_otp import user_has_device
 
-            name = "two_factor_verify" if user_has_device(request.user) else "two_factor_setup"
-            return HttpResponseRedirect(reverse(name))
+                    name = "two_factor_verify" if user_has_device(request.user) else "two_factor_setup"
+                    return HttpResponseRedirect(reverse(name))
+            except (OperationalError, InterfaceError) as error:  # reading the session's user needs the database
+                return DatabaseUnavailableMiddleware._unavailable(request, error)
         return self.get_response(request)
 
     @staticmethod

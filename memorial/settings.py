@@ -185,6 +185,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Where ``manage.py backup`` writes its dated folders (database dump, media, manifest).
+BACKUP_ROOT = Path(env.str("DJANGO_BACKUP_ROOT", default=str(BASE_DIR / "var" / "backups")))
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=15 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
