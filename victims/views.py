@@ -104,8 +104,13 @@ class VictimDetailView(DetailView):
             canonical_url=self.request.build_absolute_uri(victim.get_absolute_url()),
             person_jsonld=self.person_jsonld(victim, photos),
             fallback_note=fallback_note([victim], ("occupation", "circumstances", "biography")),
+            og_image=self.request.build_absolute_uri(image) if (image := self.photo_url(photos, "jpeg")) else "",
         )
         return context
+
+    @staticmethod
+    def photo_url(photos, fmt: str) -> str:
+        return photos[0].rendition_url("full", fmt) if photos else ""
 
     def person_jsonld(self, victim: Victim, photos) -> dict:
         data: dict = {
@@ -132,7 +137,7 @@ class VictimDetailView(DetailView):
         occupation = translated(victim, "occupation")
         if occupation:
             data["hasOccupation"] = {"@type": "Occupation", "name": occupation.text}
-        image = photos[0].rendition_url("full", "jpeg") if photos else ""
+        image = self.photo_url(photos, "jpeg")
         if image:
             data["image"] = self.request.build_absolute_uri(image)
         return data
