@@ -135,3 +135,14 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
         {"cooloff_minutes": minutes},
         status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
     )
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The visitor's address for django-axes. Behind the site's own TLS proxy
+    (``DJANGO_BEHIND_PROXY``) every request comes from the proxy, which appends the real client to
+    ``X-Forwarded-For``: take that last hop (earlier ones are whatever the client chose to send)."""
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR")

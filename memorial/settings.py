@@ -145,6 +145,7 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", d
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "memorial.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "memorial.security.client_ip"
 AXES_VERBOSE = False
 # Two-factor authentication (django-otp, TOTP + backup codes): required for every staff account
 # in production, optional elsewhere (memorial.security.RequireTwoFactorMiddleware).

@@ -87,6 +87,32 @@ def test_failures_below_the_limit_are_forgiven_by_a_successful_sign_in(axes_on, 
 
 
 @pytest.mark.django_db
+def test_behind_the_proxy_the_lockout_follows_the_client_not_the_proxy(axes_on, client, editor, curator):
+    axes_on.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    for _ in range(3):  # a client that forges an earlier X-Forwarded-For hop changes nothing
+        client.post(
+            reverse("admin:login"),
+            {"username": "editor", "password": "wrong password"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9",
+        )
+    locked = client.post(
+        reverse("admin:login"),
+        {"username": "editor", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="5.6.7.8, 203.0.113.9",
+    )
+    assert locked.status_code == 429
+    other_client = client.post(
+        reverse("admin:login"),
+        {"username": "editor", "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.20",
+    )
+    assert other_client.status_code == 302
+
+
+@pytest.mark.django_db
 def test_sign_ins_are_audited_and_only_superusers_read_the_audit(axes_on, client, superuser, editor):
     admin_login(client, "editor", "wrong password")
     admin_login(client, "editor", PASSWORD)
