@@ -350,3 +350,22 @@ def test_media_has_no_listing_and_no_way_out(client, settings):
     assert client.get("/media/photos/").status_code == 404
     assert client.get("/media/../private/original.jpg").status_code == 404
     assert client.get("/media/%2e%2e/private/original.jpg").status_code == 404
+
+
+@pytest.mark.django_db
+def test_reset_two_factor_command_removes_the_devices(editor):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    TOTPDevice.objects.create(user=editor, name="phone", confirmed=True)
+    StaticDevice.objects.create(user=editor, name="backup")
+    out = StringIO()
+    call_command("reset_two_factor", "editor", dry_run=True, stdout=out)
+    assert "Would remove 2" in out.getvalue()
+    assert TOTPDevice.objects.filter(user=editor).exists()
+    call_command("reset_two_factor", "editor", verbosity=0)
+    assert not TOTPDevice.objects.filter(user=editor).exists()
+    assert not StaticDevice.objects.filter(user=editor).exists()
+    with pytest.raises(CommandError, match="No user"):
+        call_command("reset_two_factor", "nobody")
