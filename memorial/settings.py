@@ -146,6 +146,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "memorial.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "memorial.security.client_ip"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # keep failed sign-ins in the audit even after a success resets the count
 AXES_VERBOSE = False
 # Two-factor authentication (django-otp, TOTP + backup codes): required for every staff account
 # in production, optional elsewhere (memorial.security.RequireTwoFactorMiddleware).

@@ -116,15 +116,18 @@ def test_behind_the_proxy_the_lockout_follows_the_client_not_the_proxy(axes_on, 
 def test_sign_ins_are_audited_and_only_superusers_read_the_audit(axes_on, client, superuser, editor):
     admin_login(client, "editor", "wrong password")
     admin_login(client, "editor", PASSWORD)
-    from axes.models import AccessAttempt, AccessLog
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     assert AccessLog.objects.filter(username="editor", ip_address="203.0.113.7").exists()
     assert not AccessAttempt.objects.filter(username="editor").exists()  # reset on success
+    assert AccessFailureLog.objects.filter(username="editor", ip_address="203.0.113.7").count() == 1  # kept
     assert client.get("/admin/axes/accesslog/").status_code == 403
+    assert client.get("/admin/axes/accessfailurelog/").status_code == 403
     client.force_login(superuser)
     response = client.get("/admin/axes/accesslog/")
     assert response.status_code == 200
     assert "203.0.113.7" in response.content.decode()
+    assert client.get("/admin/axes/accessfailurelog/").status_code == 200
 
 
 # --- Two-factor authentication (django-otp) -------------------------------------------------
