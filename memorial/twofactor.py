@@ -116,13 +116,18 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("two_factor_setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttled = False
-        for device in devices_for_user(request.user, for_verify=True):
-            if not device.verify_is_allowed()[0]:  # after a wrong code, each device waits 1 s, 2 s, 4 s…
-                throttled = True
-            elif device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
-                return redirect(_next_url(request) or "admin:index")
+        throttled, verified = False, None
+        # Devices are locked (select_for_update) while checking: two requests cannot spend one code.
+        with transaction.atomic():
+            for device in devices_for_user(request.user, for_verify=True):
+                if not device.verify_is_allowed()[0]:  # after a wrong code, each device waits 1 s, 2 s, 4 s…
+                    throttled = True
+                elif device.verify_token(form.cleaned_data["token"]):
+                    verified = device
+                    break
+        if verified is not None:
+            otp_login(request, verified)
+            return redirect(_next_url(request) or "admin:index")
         if throttled:
             form.add_error("token", _("Too many wrong codes. Wait a little and try the newest code again."))
         else:

@@ -111,6 +111,21 @@ def test_admin_works_under_the_policy_from_sign_in_to_a_change_form(page, live_s
     page.wait_for_load_state("networkidle")
     watch.check("backup codes")
     assert page.locator(".two-factor-codes li").count() == 10
+    backup_code = page.locator(".two-factor-codes li").first.inner_text().strip()
+
+    # Sign out and in again: the admin now asks for a code; a backup code works once.
+    page.locator("#logout-form button, form[action$='/admin/logout/'] button").first.click()
+    page.wait_for_load_state("networkidle")
+    watch.visit(base + "/admin/login/?next=/admin/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", "correct horse battery staple")
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/two-factor/**")
+    watch.check("two-factor verify")
+    page.fill("#id_token", backup_code)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+    watch.check("admin after the second factor")
 
     watch.visit(base + "/admin/", "admin index")
     watch.visit(base + "/admin/victims/victim/", "victim changelist")
