@@ -248,6 +248,29 @@ def test_xlsx_that_is_not_a_zip_is_rejected():
     assert "not a valid XLSX" in result.problems[0].message
 
 
+def test_xlsx_dates_keep_the_precision_excel_shows(tmp_path):
+    """Excel turns a typed 1990-01 into a date shown as Jan-90: that is a month, not 1 January."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["uuid", "family_name", "given_name", "category", "birth_date", "death_date"])
+    sheet.append(["", "Sınaqlı", "Vüqar", "killed", datetime.datetime(1965, 1, 1), datetime.datetime(1990, 1, 1)])
+    sheet["E2"].number_format = "yyyy"
+    sheet["F2"].number_format = "mmm-yy"
+    sheet.append(["", "Sınaqlı", "Rəna", "killed", 1971, datetime.datetime(1990, 1, 20)])
+    path = tmp_path / "typed.xlsx"
+    workbook.save(path)
+
+    result = registry_import(path)
+
+    assert result.written, result.problems
+    vuqar, rena = Victim.objects.get(given_name="Vüqar"), Victim.objects.get(given_name="Rəna")
+    assert (vuqar.birth_precision, vuqar.death_precision) == (Precision.YEAR, Precision.MONTH)
+    assert (rena.birth_date, rena.birth_precision) == (datetime.date(1971, 1, 1), Precision.YEAR)
+    assert (rena.death_date, rena.death_precision) == (datetime.date(1990, 1, 20), Precision.DAY)
+
+
 def test_truncated_xlsx_is_rejected():
     rich_registry()
     data = export_bytes("xlsx")

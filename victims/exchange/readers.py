@@ -159,11 +159,19 @@ def _read_zip(data: bytes) -> Table:
     raise FileProblem(_("This ZIP archive is neither an XLSX workbook nor a data package exported from the registry."))
 
 
-def _xlsx_text(value) -> str:
+def _xlsx_text(value, number_format: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime.datetime):
-        return value.date().isoformat() if value.time() == datetime.time(0) else value.isoformat()
+        if value.time() != datetime.time(0):
+            return value.isoformat()
+        # Excel turns a typed "1990-01" into 1 January 1990 shown as "mmm-yy": keep what was shown.
+        shown = number_format.lower().split(";")[0]
+        if "d" not in shown and "m" in shown:
+            return f"{value.year:04d}-{value.month:02d}"
+        if "d" not in shown and "m" not in shown and "y" in shown:
+            return f"{value.year:04d}"
+        return value.date().isoformat()
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -192,9 +200,9 @@ def _read_xlsx(data: bytes) -> Table:
             raise FileProblem(_("The sheet event_people is not in the registry's layout.")) from error
         except Exception as error:
             raise FileProblem(_("The XLSX workbook is damaged or truncated and cannot be read.")) from error
-    values = sheet.iter_rows(values_only=True)
+    values = sheet.iter_rows()
     try:
-        header = _clean_header(list(next(values, ())))
+        header = _clean_header([cell.value for cell in next(values, ())])
     except Exception as error:
         raise FileProblem(_("The XLSX workbook is damaged or truncated and cannot be read.")) from error
     if not header:
@@ -205,7 +213,7 @@ def _read_xlsx(data: bytes) -> Table:
         number = 1
         try:
             for number, cells in enumerate(values, start=2):  # noqa: B007
-                texts = [_xlsx_text(value) for value in cells]
+                texts = [_xlsx_text(cell.value, getattr(cell, "number_format", "") or "") for cell in cells]
                 while len(texts) > len(header) and not texts[-1].strip():
                     texts.pop()
                 if not any(text.strip() for text in texts):
