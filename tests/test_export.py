@@ -297,6 +297,17 @@ def test_export_selected_action_exports_only_the_selection(client, editor):
     assert ExportLog.objects.get().filters["selection_count"] == 1
 
 
+def test_a_selection_of_places_exports_those_places(client, editor):
+    records = rich_registry()
+    client.force_login(editor)
+    _run_action(client, "victims_place", [records["cemetery"].pk])
+    form = {"format": "csv", "statuses": ["published"], "use_selection": "on"}
+    places = client.post(reverse("staff:export"), {**form, "record_type": "places"})
+    assert [row["slug"] for row in rows_of(b"".join(places.streaming_content).decode())] == ["sinaq-xiyabani"]
+    people = client.post(reverse("staff:export"), {**form, "record_type": "victims"})
+    assert rows_of(b"".join(people.streaming_content).decode()) == []  # no people were selected
+
+
 def test_export_selected_action_refuses_a_curator(client, curator):
     records = rich_registry()
     client.force_login(curator)

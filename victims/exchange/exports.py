@@ -330,7 +330,8 @@ def csv_chunks(record_type: str, filters: ExportFilters, *, bom: bool = False, c
     """The single-file CSV of one record type; people come in the import layout."""
     qs = filters.table(record_type)
     if record_type == "victims":
-        return iter_csv(VICTIM_IMPORT_HEADER, victim_import_rows(qs), bom=bom, counter=counter)
+        rows = victim_import_rows(qs) if qs is not None else iter(())
+        return iter_csv(VICTIM_IMPORT_HEADER, rows, bom=bom, counter=counter)
     rows = table_rows(record_type, qs) if qs is not None else iter(())
     return iter_csv(TABLES[record_type].header, rows, bom=bom, counter=counter)
 
