@@ -96,6 +96,14 @@ def test_curator_adds_a_person_and_an_editor_publishes(browser, live_server, dja
     victim.refresh_from_db()
     assert victim.status == Status.PUBLISHED and victim.published_at
 
+    # The editor sees who did what, the photo and citation included.
+    editor.goto(f"{live_server.url}/admin/victims/victim/{victim.pk}/history/")
+    history = editor.locator("#content-main")
+    assert "status: review → published" in history.inner_text()
+    assert editor.get_by_role("heading", name="Changes to photos").is_visible()
+    assert editor.get_by_role("heading", name="Changes to citations").is_visible()
+    screenshot(editor, "admin-victim-history")
+
     with translation.override("en"):
         public_url = victim.get_absolute_url()
     response = editor.goto(f"{live_server.url}{public_url}")

@@ -114,3 +114,26 @@ def test_workflow_steps_are_in_the_history(curator, editor):
     steps = list(victim.history.order_by("history_date", "history_id").values_list("status", "history_user__username"))
     assert steps[-2:] == [("review", "curator"), ("published", "editor")]
     assert victim.history.latest("history_date").history_change_reason == "status: review → published"
+
+
+def test_a_workflow_button_adds_no_empty_version(client, editor):
+    victim = VictimFactory(draft=True)
+    CitationFactory(victim=victim)
+    before = victim.history.count()
+    client.force_login(editor)
+    response = client.post(change_url(victim), victim_form_data(victim, _transition="published"))
+    assert response.status_code == 302
+    assert victim.history.count() == before + 1  # the publication alone
+    assert victim.history.latest("history_date").history_change_reason == "status: draft → published"
+
+
+def test_changing_only_an_inline_still_raises_the_version(client, curator):
+    victim = VictimFactory(draft=True)
+    client.force_login(curator)
+    data = victim_form_data(victim)
+    data.update({"variants-TOTAL_FORMS": "1", "variants-0-name": "Синаков", "variants-0-script": "cyrillic",
+                 "variants-0-kind": "russian"})  # fmt: skip
+    assert client.post(change_url(victim), data).status_code == 302
+    victim.refresh_from_db()
+    assert victim.version == 2
+    assert victim.variants.count() == 1

@@ -118,6 +118,10 @@ class HistoryMixin(SimpleHistoryAdmin):
     def has_view_history_or_change_history_permission(self, request, obj=None):
         return self.has_view_history_permission(request, obj)
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request.reverting_history = True  # the form starts from the old version: always save it
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         extra_context = {**(extra_context or {}), "inline_history": self.inline_history(object_id)}
         return super().history_view(request, object_id, extra_context)
@@ -199,6 +203,11 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
             current = type(obj).objects.filter(pk=obj.pk).values("status", "published_at").get()
             obj.status, obj.published_at = current["status"], current["published_at"]
             services.record_claim_version(record=obj, loaded_version=form.cleaned_data.get("loaded_version"))
+            changed = [name for name in form.changed_data if name != "loaded_version"]
+            if not changed and not getattr(request, "reverting_history", False):
+                # Nothing of the record itself changed (perhaps only its inlines, or a workflow
+                # button was pressed): the version is raised, but no empty version in the history.
+                return
         else:
             obj.created_by = request.user
         obj.updated_by = request.user

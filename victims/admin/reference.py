@@ -49,6 +49,7 @@ class ExportLogAdmin(admin.ModelAdmin):
     list_filter = ["format", "record_type", "via"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
+    actions = None
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
