@@ -131,6 +131,34 @@ def test_edited_export_updates_records_in_place():
     assert second.version == records["second"].version + 1
 
 
+def test_edited_citations_replace_the_old_ones_with_history():
+    records = rich_registry()
+    rows = _rows(export_bytes("csv"))
+    first = next(row for row in rows if row["uuid"] == str(records["first"].uuid))
+    first["citations"] = "sinaq-menbe-3|arx. 7|ölüm yeri"
+    result = registry_import(_csv(rows), file_name="citations.csv")
+    assert result.ok and result.counts["update"] == 1
+    assert [o.changes for o in result.rows if o.action == "update"] == [["citations"]]
+    victim = Victim.objects.get(uuid=records["first"].uuid)
+    assert list(victim.citations.values_list("source__key", "locator", "supports")) == [
+        ("sinaq-menbe-3", "arx. 7", "ölüm yeri")
+    ]
+    reasons = set(Citation.history.filter(victim_id=victim.pk).values_list("history_change_reason", flat=True))
+    assert reasons >= {"Import of citations.csv"}
+    assert Citation.history.filter(victim_id=victim.pk, history_type="-").count() == 3
+
+
+def test_the_same_uuid_twice_and_a_taken_slug_are_refused():
+    records = rich_registry()
+    rows = _rows(export_bytes("csv"))
+    rows.append(dict(rows[0]))  # the first person twice
+    rows[1]["slug"] = rows[2]["slug"]  # someone else's slug
+    result = registry_import(_csv(rows), file_name="clash.csv")
+    assert not result.written
+    assert {(p.row, p.column) for p in result.problems} >= {(5, "uuid"), (3, "slug")}
+    assert Victim.objects.get(uuid=records["first"].uuid).slug == "sinaq-shehla"
+
+
 def test_rows_without_uuid_create_people_with_a_slug_from_the_name():
     PlaceFactory(slug="sinaq-kuchesi")
     SourceFactory(key="sinaq-menbe")
@@ -460,6 +488,16 @@ def test_import_page_lists_problems_and_offers_no_import(client, data_staff):
 def test_only_data_staff_and_superusers_may_import(client, role, request):
     client.force_login(request.getfixturevalue(role))
     assert client.get(reverse("staff:import")).status_code == 403
+
+
+def test_confirming_needs_the_token_of_the_upload(client, data_staff):
+    client.force_login(data_staff)
+    _upload(client, _csv(_victims_csv(1)), "one.csv")
+    response = client.post(
+        reverse("staff:import_preview"), {"token": "someone-elses-token-123456", "confirm": "Import"}
+    )
+    assert response.status_code == 403
+    assert Victim.objects.count() == 0
 
 
 def test_anonymous_is_sent_to_login_for_import(client):
