@@ -1,5 +1,5 @@
-"""The admin's "Export selected" action (added to every change list) and, when the registry's
-admin does not register one, a read-only admin of the export log for superusers."""
+"""The admin's "Export selected" action, added to every change list (the export log's own admin
+is in ``victims.admin.reference``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from victims.exchange.exports import SELECTABLE
-from victims.models import ExportLog
 
 SESSION_SELECTION = "victims_export_selection"
 
@@ -34,32 +33,5 @@ def export_selected(modeladmin, request, queryset):
     return HttpResponseRedirect(reverse("staff:export") + "?selection=1")
 
 
-class ExportLogAdmin(admin.ModelAdmin):
-    """Who exported what and when: read-only, for superusers."""
-
-    list_display = ["created_at", "user", "format", "record_type", "row_count", "via"]
-    list_filter = ["format", "via", "record_type"]
-    date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "user", "format", "record_type", "filters", "row_count", "via"]
-    actions = None
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 def register() -> None:
     admin.site.add_action(export_selected, "export_selected")
-    if not admin.site.is_registered(ExportLog):
-        admin.site.register(ExportLog, ExportLogAdmin)
