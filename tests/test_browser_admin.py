@@ -100,8 +100,8 @@ def test_curator_adds_a_person_and_an_editor_publishes(browser, live_server, dja
     editor.goto(f"{live_server.url}/admin/victims/victim/{victim.pk}/history/")
     history = editor.locator("#content-main")
     assert "status: review → published" in history.inner_text()
-    assert editor.get_by_role("heading", name="Changes to photos").is_visible()
-    assert editor.get_by_role("heading", name="Changes to citations").is_visible()
+    assert editor.locator("caption", has_text="Changes to photos").is_visible()
+    assert editor.locator("caption", has_text="Changes to citations").is_visible()
     screenshot(editor, "admin-victim-history")
 
     with translation.override("en"):
