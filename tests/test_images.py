@@ -114,6 +114,10 @@ def test_renditions_are_generated_in_webp_and_jpeg():
     # The original is kept privately, outside the served media folder.
     assert storages["private"].exists(photo.original.name)
     assert not default_storage.exists(photo.original.name)
+    # The model's field reads from the same (here: the test's temporary) private storage.
+    photo = Photo.objects.get(pk=photo.pk)
+    with photo.original.open("rb") as original:
+        assert Image.open(original).size == (2400, 1800)
 
 
 def test_small_images_are_not_enlarged_and_transparency_survives_in_webp():

@@ -8,10 +8,13 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage, storages
+from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.dispatch import receiver
 from django.urls import reverse
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from memorial.partialdates import Precision, format_partial_date, partial_date_constraints
@@ -107,9 +110,26 @@ def _language_field(default: str = "az") -> models.CharField:
     )
 
 
+class _PrivateStorage(LazyObject):
+    """``storages["private"]``, looked up when first used rather than when models load, so that
+    the field and ``storages`` always agree (tests point the private storage at a temporary folder)."""
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private_storage = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _private_storage_changed(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private_storage._wrapped = empty
+
+
 def private_storage():
     """Where photo originals live: outside MEDIA_ROOT, never served."""
-    return storages["private"]
+    return _private_storage
 
 
 class Tracked(models.Model):
