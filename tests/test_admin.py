@@ -405,3 +405,22 @@ def test_curator_cannot_add_rows_to_a_published_record(client, curator):
     page = client.get(change_url(victim))
     for formset in page.context["inline_admin_formsets"]:
         assert not (formset.has_add_permission or formset.has_change_permission or formset.has_delete_permission)
+
+
+@pytest.mark.parametrize("model", ["place", "source", "reportedfigure", "event", "victim"])
+def test_every_registry_admin_page_opens(client, superuser, model):
+    client.force_login(superuser)
+    assert client.get(reverse(f"admin:victims_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:victims_{model}_add")).status_code == 200
+
+
+def test_editor_adds_a_place_with_names_side_by_side(client, editor):
+    client.force_login(editor)
+    data = {"name_az": "Sınaq küçəsi", "name_en": "Test street", "name_ru": "", "slug": "sinaq-kucesi",
+            "kind": "street", "latitude": "40.4", "longitude": "49.8"}  # fmt: skip
+    assert client.post(reverse("admin:victims_place_add"), data).status_code == 302
+    autocomplete = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "Test street", "app_label": "victims", "model_name": "victim", "field_name": "place_of_death"},
+    )
+    assert [r["text"] for r in autocomplete.json()["results"]] == ["Sınaq küçəsi"]

@@ -17,7 +17,14 @@ class PlaceAdmin(HistoryMixin, TranslationAdmin):
     list_select_related = ["parent"]
     search_fields = ["name_az", "name_en", "name_ru", "slug"]
     autocomplete_fields = ["parent"]
-    prepopulated_fields = {"slug": ["name"]}
+    prepopulated_fields = {"slug": ["name_az"]}
+    fieldsets = [
+        (None, {"fields": [("name_az", "name_en", "name_ru"), "slug", "kind", "parent"]}),
+        (_("Location"), {"fields": [("latitude", "longitude")]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/admin-registry.css"]}
 
 
 @admin.register(Source)
@@ -39,6 +46,17 @@ class ReportedFigureAdmin(HistoryMixin, TranslationAdmin):
     list_select_related = ["source"]
     autocomplete_fields = ["source"]
     search_fields = ["value_text_az", "value_text_en", "attribution_az", "attribution_en", "attribution_ru"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["measure", ("value_text_az", "value_text_en", "value_text_ru"), ("value_low", "value_high")]},
+        ),
+        (_("Who gives it"), {"fields": ["source", ("attribution_az", "attribution_en", "attribution_ru")]}),
+        (None, {"fields": [("note_az", "note_en", "note_ru"), "order"]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/admin-registry.css"]}
 
 
 @admin.register(ExportLog)
