@@ -311,3 +311,29 @@ def test_deleting_a_photo_in_the_admin_removes_its_renditions(client, curator, d
         assert client.post(change_url(victim), data).status_code == 302
     assert not Photo.objects.exists()
     assert not default_storage.exists(thumb)
+
+
+def test_an_oversized_upload_is_not_stored_as_it_arrives_and_is_refused(client, curator, settings, monkeypatch):
+    """Through the whole request: the upload handler stops storing the file past the limit,
+    and the form says how large it was."""
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    settings.PHOTO_MAX_UPLOAD_BYTES = 1024 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # anything bigger would go to a temporary file
+    written = []
+    original_receive = TemporaryFileUploadHandler.receive_data_chunk
+
+    def counting_receive(self, raw_data, start):
+        written.append(len(raw_data))
+        return original_receive(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", counting_receive)
+    victim = VictimFactory(draft=True)
+    client.force_login(curator)
+    data, _ = photo_rows(synthetic_jpeg())
+    big = upload(synthetic_jpeg(size=(16, 16)) + b"\0" * (3 * 1024 * 1024), "huge.jpg")
+    response = client.post(change_url(victim), {**victim_form_data(victim), **data, "photos-0-original": big})
+    assert response.status_code == 200
+    assert "The file is 3 MB; photos may be at most 1 MB." in response.content.decode()
+    assert sum(written) <= 1024 * 1024  # never more than the limit written to disk
+    assert not Photo.objects.exists()
