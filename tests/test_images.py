@@ -10,7 +10,7 @@ import zlib
 import pytest
 from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageCms
 
 from tests.factories import VictimFactory
 from tests.test_admin import change_url, victim_form_data
@@ -38,7 +38,8 @@ def synthetic_jpeg(size=(400, 200), orientation: int | None = None, gps: bool = 
         gps_ifd[ExifTags.GPS.GPSLongitudeRef] = "E"
         gps_ifd[ExifTags.GPS.GPSLongitude] = (49.0, 50.0, 0.0)
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif, quality=90)
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    image.save(buffer, "JPEG", exif=exif, quality=90, icc_profile=srgb)
     return buffer.getvalue()
 
 

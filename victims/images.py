@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 # Longest side of each rendition, in pixels.
@@ -168,7 +168,22 @@ def check_upload(upload) -> CheckedImage:
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
             raise not_an_image from None
     image = ImageOps.exif_transpose(image)
-    return CheckedImage(image=image, format=image_format)
+    return CheckedImage(image=_to_srgb(image), format=image_format)
+
+
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """Colours as the embedded ICC profile means them, in sRGB: the profile itself is dropped
+    with the other metadata, so its effect is applied first. Unreadable profiles are ignored."""
+    icc = image.info.get("icc_profile")
+    if not icc or image.mode not in ("RGB", "RGBA", "CMYK", "L"):
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
+        converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+    return converted or image
 
 
 def _too_many_pixels(width: int, height: int) -> ValidationError:
