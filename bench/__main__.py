@@ -26,6 +26,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
     parser.add_argument("--no-revalidation", action="store_true", help="skip the If-None-Match pass under load")
     parser.add_argument("--profile", action="store_true", help="sample a gunicorn worker with py-spy under load")
+    parser.add_argument("--single", action="store_true", help="measure only at --size, not at 1k/10k on the way")
     parser.add_argument("--fresh", action="store_true", help="recreate the benchmark database first")
     args = parser.parse_args(argv)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -72,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
               "and noisier than on an idle machine.")  # fmt: skip
     started = time.perf_counter()
     # Search and queries per page are measured on the way up; the rest only at the largest size.
-    sizes = sizes_for(args.size) if {"search", "queries"} & set(args.only) else [args.size]
+    steps = {"search", "queries"} & set(args.only) and not args.single
+    sizes = sizes_for(args.size) if steps else [args.size]
     gen_table = report.Table("Synthetic registry", [("people", 9), ("added", 9), ("seconds", 8), ("people/s", 9)])
     for size in sizes:
         if generate.synthetic_count() > size:
