@@ -79,6 +79,7 @@ def test_data_staff_imports_a_file_through_preview_and_confirm(
     log_in(page, live_server, "datastaff")
 
     page.goto(f"{live_server.url}/staff/import/")
+    screenshot(page, "staff-import")
     page.set_input_files("#id_file", str(path))
     page.get_by_role("button", name="Check the file").click()
     page.wait_for_url("**/staff/import/preview/")
