@@ -404,10 +404,29 @@ def fill(target: int, *, log=print, batch: int = BATCH) -> dict:
     with connection.cursor() as cursor:  # fresh statistics, or the planner guesses for an empty table
         for model in (Victim, NameVariant, Citation, Photo, Event.victims.through):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    pending = flush_search_index()
     seconds = time.perf_counter() - started
     return {
         "target": target,
+        "gin_pending_pages_flushed": pending,
         "added": counts,
         "seconds": round(seconds, 2),
         "people_per_second": round(counts["victims"] / seconds) if counts["victims"] else None,
     }
+
+
+def flush_search_index(index: str = "victim_search_trgm") -> int | None:
+    """Move the GIN index's pending list into the index proper; the number of pending pages it held.
+
+    Rows inserted in bulk wait in the pending list (``fastupdate``) until autovacuum or a 4 MB
+    overflow; while thousands wait there the planner prices the index out and searches scan the
+    whole table (0.5 ms → 300 ms at 14,000 people). The benchmarks measure the steady state.
+    """
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list(to_regclass(%s))", [index])
+            return cursor.fetchone()[0]
+    except DatabaseError:  # not a GIN index (any more)
+        return None
