@@ -117,7 +117,7 @@ def machine() -> dict:
         "django": django.get_version(),
         "postgresql": postgres,
         "gunicorn": gunicorn,
-        "wrk": _run([wrk, "--version"]).splitlines()[0] if wrk else "",
+        "wrk": _run([wrk, "--version"]).splitlines()[0].split(" Copyright")[0] if wrk else "",
         # Other work on the machine lowers every figure: the load average says how busy it was.
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
@@ -163,3 +163,87 @@ class Results:
         table = Table("Targets", [("what", 46), ("figure", 22), ("target", 22), ("", 5), ("note", 40)])
         for t in self.data["targets"]:
             table.row(t["what"], fmt(t["figure"]), t["target"], t["verdict"], t["note"])
+
+
+def markdown(data: dict) -> str:
+    """A summary of a results file in Markdown, for bench/README.md (``python -m bench.report``)."""
+    m = data.get("machine", {})
+    out = [
+        f"Measured {data['date'][:16].replace('T', ' ')} UTC, `--size {data['args'].get('size')}`"
+        f" ({', '.join(data['args'].get('only', []))}), {m.get('cores')} cores {m.get('cpu')}, "
+        f"{m.get('memory_gb')} GB, Python {m.get('python')}, Django {m.get('django')}, PostgreSQL "
+        f"{str(m.get('postgresql', '')).split()[0]}, gunicorn {m.get('gunicorn')}, {m.get('wrk') or 'no wrk'}; "
+        f"load average {m.get('load_average_at_start', ['?'])[0]} at start, "
+        f"{m.get('load_average_at_end', ['?'])[0]} at end; {data.get('seconds', '?')} s in all.",
+        "",
+    ]
+    if data.get("generation"):
+        out += ["| people | added | seconds | people/s |", "| ---: | ---: | ---: | ---: |"]
+        out += [f"| {g['target']:,} | {g['added']['victims']:,} | {g['seconds']} | {g['people_per_second'] or '-'} |"
+                for g in data["generation"]] + [""]  # fmt: skip
+    load = [r for r in data.get("load", []) if r.get("variant") in ("static", "uncached")]
+    if load:
+        revalidated = {r["page"]: r for r in data["load"] if r.get("variant") == "revalidated" and r.get("rps")}
+        out += ["| page (under load) | req/s | p50 ms | p99 ms | errors | of static | 304: req/s, of static, 304s |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
+        for r in load:
+            if r.get("rps") is None:
+                out.append(f"| {r['page']} | status {r.get('status')} | | | | | |")
+                continue
+            ratio = "100 %" if r["variant"] == "static" else f"{r['ratio']:.1%}"
+            rv = revalidated.get(r["page"])
+            rv_text = f"{rv['rps']}, {rv['ratio']:.1%}, {round(rv['etag_304_share'] * 10)}/10" if rv else ""
+            out.append(
+                f"| {r['page']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | {ratio} | {rv_text} |"
+            )
+        out.append("")
+    if data.get("search"):
+        out += ["| search | people | p50 ms | p95 ms | SQL ms | overhead | GIN | found |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]  # fmt: skip
+        for r in data["search"]:
+            found = "-" if r["found_on_first_page"] is None else f"{r['found_on_first_page']:.0%}"
+            out.append(f"| {r['kind']} | {r['size']:,} | {r['p50_ms']} | {r['p95_ms']} | {r['sql_ms']} | "
+                       f"{r['overhead']} | {fmt(r['uses_gin'])} | {found} |")  # fmt: skip
+        out.append("")
+    if data.get("queries"):
+        sizes = sorted({r["size"] for r in data["queries"]})
+        out += ["| page | " + " | ".join(f"queries at {s:,}" for s in sizes) + f" | ms at {sizes[-1]:,} (SQL / render)"
+                " | slowest query |", "| --- |" + " ---: |" * len(sizes) + " ---: | --- |"]  # fmt: skip
+        largest = {r["page"]: r for r in data["queries"] if r["size"] == sizes[-1]}
+        for page, row in largest.items():
+            counts = [next((str(r["queries"]) for r in data["queries"] if r["size"] == s and r["page"].split(" p")[0]
+                            == page.split(" p")[0] and (r["page"] == "registry p1") == (page == "registry p1")), "-")
+                      for s in sizes]  # fmt: skip
+            timing = f"{row.get('ms')} ({row.get('sql_ms')} / {row.get('render_ms')})" if row.get("ms") else ""
+            slow = (
+                f"{row.get('slowest_sql_ms')} ms `{row.get('slowest_sql', '')[:40]}…`" if row.get("slowest_sql") else ""
+            )
+            out.append(f"| {page} | " + " | ".join(counts) + f" | {timing} | {slow} |")
+        out.append("")
+    if data.get("admin"):
+        out += ["| admin | p50 ms | p95 ms | queries |", "| --- | ---: | ---: | ---: |"]
+        out += [f"| {r['page']} | {r.get('p50_ms', '-')} | {r.get('p95_ms', '-')} | {r.get('queries', r.get('status'))} |"
+                for r in data["admin"]] + [""]  # fmt: skip
+    if data.get("exchange"):
+        out += [
+            "| export / import | rows | seconds | rows/s | peak MB | file MB |",
+            "| --- | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for r in data["exchange"]:
+            if r.get("error"):
+                out.append(f"| {r['job']} | {r['error']} | | | | |")
+            else:
+                out.append(f"| {r['job']} | {r['rows']:,} | {r['seconds']} | {r['rows_per_second']} | {r['peak_mb']} | "
+                           f"{r.get('file_mb')} |")  # fmt: skip
+        out.append("")
+    if data.get("targets"):
+        out += ["| target | figure | aim | |", "| --- | --- | --- | --- |"]
+        out += [
+            f"| {t['what']} | {t['figure']} | {t['target']} | {t['verdict'] or t['note']} |" for t in data["targets"]
+        ]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    source = Path(sys.argv[1]) if len(sys.argv) > 1 else RESULTS / "latest.json"
+    print(markdown(json.loads(source.read_text())))
