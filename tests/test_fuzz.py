@@ -9,9 +9,9 @@ from django.utils.http import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import PlaceFactory, VictimFactory
+from tests.factories import EventFactory, PlaceFactory, VictimFactory
 
-PARAMETERS = ["q", "category", "gender", "age", "place", "died", "sort", "letter", "page"]
+PARAMETERS = ["q", "category", "gender", "age", "place", "died", "sort", "letter", "event", "page"]
 VALID = {
     "category": ["killed", "wounded", "missing"],
     "gender": ["female", "male", "unknown"],
@@ -20,6 +20,7 @@ VALID = {
     "sort": ["name", "death", "age"],
     "letter": ["A", "Ə", "Ş", "İ", "I"],
     "page": ["1", "2", "last"],
+    "event": ["synthetic-fuzz-event", "no-such-event"],
 }
 
 nasty_text = st.one_of(
@@ -49,6 +50,7 @@ query_strings = st.lists(
 @pytest.fixture
 def registry(db):
     place = PlaceFactory(slug="synthetic-street")
+    EventFactory(slug="synthetic-fuzz-event")
     for index in range(5):
         VictimFactory(place_of_death=place if index % 2 else None, age=18 + index * 9)
 
