@@ -85,6 +85,21 @@ def test_a_database_error_in_a_public_page_gives_the_calm_503_page(client, monke
     assert "Traceback" not in html and "socket" not in html and "OperationalError" not in html
 
 
+def test_the_503_page_renders_without_the_database(rf):
+    # No django_db mark: a query while rendering would fail the test.
+    from django.utils import translation
+
+    from memorial.security import render_unavailable
+
+    with translation.override("en"):
+        response = render_unavailable(rf.get("/en/"))
+    assert response.status_code == 503
+    assert response["Cache-Control"] == "no-store"
+    html = response.content.decode()
+    assert '<html lang="en">' in html
+    assert "Nothing has been lost" in html
+
+
 # --- A real outage ----------------------------------------------------------------------------
 
 
