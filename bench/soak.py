@@ -240,6 +240,22 @@ def public_paths(limit: int = 40) -> list[str]:
     return paths
 
 
+WARM_PER_PAGE = 4
+
+
+def warm_every_page(port: int, paths: list[str], per_page: int = WARM_PER_PAGE) -> None:
+    """Request each page ``per_page`` times concurrently: with every worker busy, each of them renders
+    each page at least once, so its memory reaches its working size (templates, catalogues, the
+    largest page's buffers) before the first reading."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=per_page) as pool:
+        for path in paths:
+            statuses = list(pool.map(lambda p: get(port, p, timeout=120), [path] * per_page))
+            if any(status >= 500 for status in statuses):
+                raise RuntimeError(f"{path} answered {statuses} during the warm-up")
+
+
 class Gunicorn:
     """``gunicorn memorial.wsgi``: two sync workers on 127.0.0.1, production settings."""
 
@@ -287,8 +303,11 @@ def soak(args: argparse.Namespace, environment: dict[str, str], paths: list[str]
             status = get(server.port, path)
             if status != 200:
                 raise RuntimeError(f"{path} answered {status} before the soak")
+        log(
+            f"Warming up: every page {WARM_PER_PAGE} times at once (so both workers render each), then {args.warmup} s of load"
+        )
+        warm_every_page(server.port, paths)
         if args.warmup:
-            log(f"Warming up for {args.warmup} s")
             load(args.client, server.port, paths, seconds=args.warmup, connections=args.connections)
         workers = server.worker_pids()
         before = {pid: rss_mb(pid) for pid in workers}
