@@ -48,6 +48,7 @@ def victim_form_data(victim=None, **overrides) -> dict:
         "death_precision": "day",
         "category": Category.KILLED,
         "original_language": "az",
+        "status": "draft",
     }
     if victim is not None:
         data.update(
@@ -60,6 +61,7 @@ def victim_form_data(victim=None, **overrides) -> dict:
             death_precision=victim.death_precision,
             category=victim.category,
             original_language=victim.original_language,
+            status=Victim.objects.get(pk=victim.pk).status,  # an Editor's form has it (read-only for others)
             loaded_version=str(Victim.objects.get(pk=victim.pk).version),
         )
     data.update(overrides)
@@ -384,7 +386,7 @@ def test_a_stale_event_save_is_refused(client, curator, editor):
     event = EventFactory(status=Status.DRAFT, published_at=None)
     url = reverse("admin:victims_event_change", args=[event.pk])
     data = {
-        "loaded_version": "1", "title_en": event.title_en, "slug": event.slug, "kind": event.kind,
+        "loaded_version": "1", "status": "draft", "title_en": event.title_en, "slug": event.slug, "kind": event.kind,
         "start_date": "1990-01-20", "start_precision": "day", "original_language": "en",
         "photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0", "citations-TOTAL_FORMS": "0",
         "citations-INITIAL_FORMS": "0",
@@ -424,3 +426,32 @@ def test_editor_adds_a_place_with_names_side_by_side(client, editor):
         {"term": "Test street", "app_label": "victims", "model_name": "victim", "field_name": "place_of_death"},
     )
     assert [r["text"] for r in autocomplete.json()["results"]] == ["Sınaq küçəsi"]
+
+
+def test_editor_can_publish_by_choosing_the_status_in_the_form(client, editor, draft):
+    client = login(client, editor)
+    # Without a citation the publication is refused (the other changes are kept).
+    response = client.post(change_url(draft), victim_form_data(draft, status="published", occupation_az="Sınaq"))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.occupation_az == "Sınaq"
+    CitationFactory(victim=draft)
+    assert client.post(change_url(draft), victim_form_data(draft, status="published")).status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Status.PUBLISHED and draft.published_at is not None
+    assert draft.history.latest("history_date").history_change_reason == "status: draft → published"
+
+
+def test_a_status_that_is_not_a_workflow_step_is_a_form_error(client, editor, draft):
+    response = login(client, editor).post(change_url(draft), victim_form_data(draft, status="withdrawn"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"]
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+
+
+def test_status_is_read_only_for_curators_and_editable_for_editors(client, curator, editor, draft):
+    client.force_login(curator)
+    assert "status" not in client.get(change_url(draft)).context["adminform"].form.fields
+    client.force_login(editor)
+    assert "status" in client.get(change_url(draft)).context["adminform"].form.fields

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from victims import images, services
-from victims.models import Event, Photo, Victim
+from victims.models import Event, Photo, Status, Victim
 
 STALE_MESSAGE = _(
     "Someone else saved this record while you were editing it, so your changes have not been saved. "
@@ -36,6 +36,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        self._check_status_change(cleaned_data)
         if not self.instance.pk:
             return cleaned_data
         loaded = cleaned_data.get("loaded_version")
@@ -49,6 +50,20 @@ class VersionedModelForm(forms.ModelForm):
             self.data[self.add_prefix("loaded_version")] = str(current)
             raise ValidationError(STALE_MESSAGE, code="stale")
         return cleaned_data
+
+    def _check_status_change(self, cleaned_data) -> None:
+        """A status chosen in the form (Editors) must be a workflow step this user may take."""
+        if "status" not in self.fields or "status" not in self.changed_data:
+            return
+        user = getattr(self, "workflow_user", None)
+        from_status = self.initial.get("status") or Status.DRAFT
+        to_status = cleaned_data.get("status")
+        if user is None or not services.transition_allowed(user=user, from_status=from_status, to_status=to_status):
+            self.add_error(
+                "status",
+                _("A record cannot go from “%(from)s” to “%(to)s” here.")
+                % {"from": Status(from_status).label, "to": Status(to_status).label if to_status else "—"},
+            )
 
 
 def relax_languages(form: forms.Form, base: str) -> list[str]:

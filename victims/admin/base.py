@@ -181,7 +181,16 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
         super().delete_model(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), *self.tracked_readonly]
+        readonly = [*super().get_readonly_fields(request, obj), *self.tracked_readonly]
+        if request.user.has_perm(services.PUBLISH) and not getattr(request, "reverting_history", False):
+            # Editors may also choose the status in the form; it is applied by the workflow.
+            readonly.remove("status")
+        return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.workflow_user = request.user
+        return form
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -198,20 +207,29 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
 
     # --- saving -----------------------------------------------------------------------------------
     def save_model(self, request, obj, form, change):
+        # The workflow alone changes the status (a revert restores the texts, not the status): a
+        # status chosen in the form is applied by save_related(), after the inlines are saved.
+        request.requested_status = obj.status if "status" in form.changed_data else None
         if change:
-            # The workflow alone changes the status (a revert restores the texts, not the status).
             current = type(obj).objects.filter(pk=obj.pk).values("status", "published_at").get()
             obj.status, obj.published_at = current["status"], current["published_at"]
             services.record_claim_version(record=obj, loaded_version=form.cleaned_data.get("loaded_version"))
-            changed = [name for name in form.changed_data if name != "loaded_version"]
+            changed = [name for name in form.changed_data if name not in ("loaded_version", "status")]
             if not changed and not getattr(request, "reverting_history", False):
                 # Nothing of the record itself changed (perhaps only its inlines, or a workflow
                 # button was pressed): the version is raised, but no empty version in the history.
                 return
         else:
+            obj.status, obj.published_at = Status.DRAFT, None
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        requested = getattr(request, "requested_status", None)
+        if requested and requested != form.instance.status:
+            self._transition(request, form.instance, requested)
 
     # --- workflow ---------------------------------------------------------------------------------
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
