@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
+from django.utils import translation
 
 from tests.public_fixtures import public_records
 
@@ -12,18 +14,21 @@ LANGUAGES = ["az", "en", "ru"]
 
 
 def public_pages(records, language: str) -> dict[str, str]:
-    return {
-        "home": f"/{language}/",
-        "registry": f"/{language}/victims/",
-        "search": f"/{language}/victims/?q=mammadov&gender=male",
-        "no-results": f"/{language}/victims/?q=mammadzade",
-        "person": f"/{language}/victims/{records['person'].slug}/",
-        "timeline": f"/{language}/events/",
-        "event": f"/{language}/events/{records['event'].slug}/",
-        "sources": f"/{language}/sources/",
-        "statistics": f"/{language}/statistics/",
-        "about": f"/{language}/about/",
-    }
+    """Each page in one language; the paths after the language prefix are translated too."""
+    with translation.override(language):
+        registry = reverse("victims:victim_list")
+        return {
+            "home": reverse("home"),
+            "registry": registry,
+            "search": f"{registry}?q=mammadov&gender=male",
+            "no-results": f"{registry}?q=mammadzade",
+            "person": reverse("victims:victim_detail", args=[records["person"].slug]),
+            "timeline": reverse("victims:event_list"),
+            "event": reverse("victims:event_detail", args=[records["event"].slug]),
+            "sources": reverse("victims:source_list"),
+            "statistics": reverse("victims:statistics"),
+            "about": reverse("about"),
+        }
 
 
 @pytest.fixture

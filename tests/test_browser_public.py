@@ -5,11 +5,19 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.urls import reverse
+from django.utils import translation
 
 from tests.conftest import DESKTOP, PHONE
 from tests.public_fixtures import public_records
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def url_in(language: str, name: str, **kwargs) -> str:
+    """A page's address in one language: the path segments after the prefix are translated too."""
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs or None)
 
 
 @pytest.fixture
@@ -61,15 +69,16 @@ def test_visitor_searches_filters_reads_a_person_follows_a_source_and_switches_l
 
     # Switch to Azerbaijani, then Russian: the same page, in the other language.
     page.locator(".language-switcher button[value=az]").click()
-    page.wait_for_url(re.compile(r"/az/sources/"))
+    page.wait_for_url(re.compile(rf"{url_in('az', 'victims:source_list')}"))
     assert page.locator("html").get_attribute("lang") == "az"
     page.locator(".language-switcher button[value=ru]").click()
-    page.wait_for_url(re.compile(r"/ru/sources/"))
+    page.wait_for_url(re.compile(rf"{url_in('ru', 'victims:source_list')}"))
     assert page.locator("html").get_attribute("lang") == "ru"
 
     # Open the timeline from the menu (a phone may show the menu the same way: it is a plain list).
-    page.locator(".site-nav a[href='/ru/events/']").click()
-    page.wait_for_url(re.compile(r"/ru/events/$"))
+    timeline = url_in("ru", "victims:event_list")
+    page.locator(f".site-nav a[href='{timeline}']").click()
+    page.wait_for_url(re.compile(rf"{timeline}$"))
     assert page.locator("#day-1990-01-20").inner_text() == "20 января 1990"
     screenshot(page, f"public-timeline-ru-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -85,7 +94,7 @@ def test_other_public_pages_render_on_phone_and_desktop(page, live_server, scree
         "event": f"/en/events/{records['event'].slug}/",
         "sources": "/en/sources/",
         "statistics": "/en/statistics/",
-        "person-ru": f"/ru/victims/{records['person'].slug}/",
+        "person-ru": url_in("ru", "victims:victim_detail", slug=records["person"].slug),
     }
     for name, url in pages.items():
         response = page.goto(f"{live_server.url}{url}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from memorial.partialdates import format_partial_date
@@ -12,6 +13,12 @@ from memorial.translation_fallback import translated
 from tests.factories import EventFactory, VictimFactory
 
 JAN_20 = datetime.date(1990, 1, 20)
+
+
+def url_in(language: str, name: str, **kwargs) -> str:
+    """A page's address in one language: the path segments after the prefix are translated too."""
+    with translation.override(language):
+        return reverse(name, kwargs=kwargs or None)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +85,7 @@ def test_translated_of_an_empty_field_is_empty_and_not_a_fallback():
 @pytest.mark.parametrize("language", ["az", "ru"])
 def test_biography_falls_back_to_the_original_language_with_a_note(client, language):
     victim = VictimFactory(biography_en="A synthetic biography.", original_language="en")
-    html = client.get(f"/{language}/victims/{victim.slug}/").content.decode()
+    html = client.get(url_in(language, "victims:victim_detail", slug=victim.slug)).content.decode()
     assert '<div class="translated-text" lang="en"><p>A synthetic biography.</p></div>' in html
     assert 'class="translation-note"' in html
 
@@ -86,7 +93,7 @@ def test_biography_falls_back_to_the_original_language_with_a_note(client, langu
 @pytest.mark.django_db
 def test_biography_in_the_current_language_has_no_note(client):
     victim = VictimFactory(biography_az="Sınaq tərcümeyi-halı.", biography_en="A synthetic biography.")
-    html = client.get(f"/az/victims/{victim.slug}/").content.decode()
+    html = client.get(url_in("az", "victims:victim_detail", slug=victim.slug)).content.decode()
     assert '<div class="translated-text" lang="az"><p>Sınaq tərcümeyi-halı.</p></div>' in html
     assert 'class="translation-note"' not in html
 
@@ -94,9 +101,9 @@ def test_biography_in_the_current_language_has_no_note(client):
 @pytest.mark.django_db
 def test_event_title_falls_back_on_timeline_and_event_page(client):
     event = EventFactory(title_en="Synthetic event title", summary_en="Synthetic summary.")
-    timeline = client.get("/ru/events/").content.decode()
+    timeline = client.get(url_in("ru", "victims:event_list")).content.decode()
     assert 'lang="en">Synthetic event title</a>' in timeline and 'class="translation-note"' in timeline
-    page = client.get(f"/ru/events/{event.slug}/").content.decode()
+    page = client.get(url_in("ru", "victims:event_detail", slug=event.slug)).content.decode()
     assert '<h1 id="event-title" lang="en">Synthetic event title</h1>' in page
     assert 'class="translation-note"' in page
 
@@ -107,7 +114,7 @@ def test_event_title_falls_back_on_timeline_and_event_page(client):
 )
 def test_person_page_writes_dates_in_the_page_language(client, language, date):
     victim = VictimFactory()
-    html = client.get(f"/{language}/victims/{victim.slug}/").content.decode()
+    html = client.get(url_in(language, "victims:victim_detail", slug=victim.slug)).content.decode()
     assert f'<html lang="{language}">' in html
     assert f'<time datetime="1990-01-20">{date}</time>' in html
 
@@ -125,8 +132,8 @@ def test_language_switcher_keeps_the_page_and_the_query(client, cookie_language)
     action = re.search(r'name="language" value="ru"[^>]*formaction="([^"]+)"', page).group(1)
     response = client.post(html_lib.unescape(action), {"language": "ru"}, HTTP_ACCEPT_LANGUAGE=cookie_language)
     assert response.status_code == 302
-    assert response["Location"] == "/ru/victims/?q=sinaq&sort=age"
-    page = client.get(f"/az/victims/{victim.slug}/").content.decode()
+    assert response["Location"] == url_in("ru", "victims:victim_list") + "?q=sinaq&sort=age"
+    page = client.get(url_in("az", "victims:victim_detail", slug=victim.slug)).content.decode()
     action = re.search(r'name="language" value="en"[^>]*formaction="([^"]+)"', page).group(1)
     response = client.post(html_lib.unescape(action), {"language": "en"})
     assert response["Location"] == f"/en/victims/{victim.slug}/"
