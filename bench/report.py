@@ -198,11 +198,12 @@ def markdown(data: dict) -> str:
             )
         out.append("")
     if data.get("search"):
-        out += ["| search | people | p50 ms | p95 ms | SQL ms | overhead | GIN | found |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]  # fmt: skip
+        out += ["| search | people | p50 ms | p95 ms | SQL ms (all) | of which search | overhead | GIN | found |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]  # fmt: skip
         for r in data["search"]:
             found = "-" if r["found_on_first_page"] is None else f"{r['found_on_first_page']:.0%}"
             out.append(f"| {r['kind']} | {r['size']:,} | {r['p50_ms']} | {r['p95_ms']} | {r['sql_ms']} | "
+                       f"{r.get('search_sql_ms', '-')} | "
                        f"{r['overhead']} | {fmt(r['uses_gin'])} | {found} |")  # fmt: skip
         out.append("")
     if data.get("queries"):
