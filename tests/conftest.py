@@ -28,6 +28,26 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(autouse=True)
+def _english_unless_asked():
+    """Tests read English messages unless they ask for a language: otherwise the site's default
+    language (Azerbaijani), or whichever language the last request activated in this thread,
+    would decide what a validation message says."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """The test client as an English-speaking browser (Accept-Language: en). Tests of other
+    languages use the /az/ and /ru/ addresses or send their own header."""
+    from django.test import Client
+
+    return Client(headers={"Accept-Language": "en"})
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test go to its own folder, never the developer's media."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -36,9 +36,9 @@ class Chart:
 
     ROW = 28  # SVG units per bar
     # Narrow enough that a phone draws the labels at a readable size (the SVG scales to the column).
-    LABEL_WIDTH = 150  # SVG units left of the bars
+    LABEL_WIDTH = 190  # SVG units left of the bars
     BAR_AREA = 200  # SVG units for the longest bar
-    WIDTH = 400
+    WIDTH = 440
 
     @property
     def total(self) -> int:
