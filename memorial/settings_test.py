@@ -7,3 +7,8 @@ os.environ["DJANGO_ENV"] = "test"
 from memorial.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests never run collectstatic: serve static files from the finders (the live server's pages get
+# their CSS) and do not scan a STATIC_ROOT that does not exist.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
