@@ -236,6 +236,19 @@ def test_contextual_translation_is_compiled(language, words):
                                                    "Black January"]] == words  # fmt: skip
 
 
+def test_django_messages_django_leaves_untranslated_are_completed():
+    """Django 6.1 has no az/ru text for the empty choice of a select; the admin shows ours."""
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+
+    for language, expected in [
+        ("az", "- Seçim edin -"),
+        ("ru", "- Выберите вариант -"),
+        ("en", "- Select an option -"),
+    ]:
+        with translation.override(language):
+            assert str(BLANK_CHOICE_LABEL) == expected
+
+
 # --- Translated URL paths ---------------------------------------------------------------------------
 
 PATHS = {
