@@ -74,7 +74,7 @@ def parse_wrk(output: str) -> dict:
     if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output):
         result["socket_errors"] = sum(int(g) for g in m.groups())
     result["errors"] = result["non_2xx_3xx"] + result["socket_errors"]
-    if not result["requests"]:  # nothing answered within the run: no latency to speak of
+    if not result["requests"] or not result["p99_ms"]:  # nothing answered in time: no latency to speak of
         result["p50_ms"] = result["p99_ms"] = None
     return result
 
