@@ -194,7 +194,8 @@ def markdown(data: dict) -> str:
             rv = revalidated.get(r["page"])
             rv_text = f"{rv['rps']}, {rv['ratio']:.1%}, {round(rv['etag_304_share'] * 10)}/10" if rv else ""
             out.append(
-                f"| {r['page']} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | {ratio} | {rv_text} |"
+                f"| {r['page']} | {r['rps']} | {r['p50_ms'] if r['p50_ms'] is not None else 'no answer'} | "
+                f"{r['p99_ms'] if r['p99_ms'] is not None else 'no answer'} | {r['errors']} | {ratio} | {rv_text} |"
             )
         out.append("")
     if data.get("search"):
