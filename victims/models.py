@@ -321,7 +321,12 @@ class Victim(Tracked):
             ),
         ]
         indexes = [
-            GinIndex(OpClass("search_document", name="gin_trgm_ops"), name="victim_search_trgm"),
+            # No pending list: after a bulk insert (an import) the rows would sit unindexed in it until
+            # the next vacuum, and the planner then skips the index (300 ms instead of 0.5 ms).
+            GinIndex(OpClass("search_document", name="gin_trgm_ops"), name="victim_search_trgm",
+                     fastupdate=False),
+            # The admin's change list orders every status by name.
+            models.Index(fields=["family_name", "given_name", "id"], name="victim_name"),
             models.Index(fields=["family_name", "given_name", "id"], name="victim_published_name",
                          condition=Q(status=Status.PUBLISHED)),
             models.Index(fields=["status", "death_date"], name="victim_status_death"),
