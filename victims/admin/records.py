@@ -77,6 +77,8 @@ class VictimAdmin(WorkflowAdmin):
     autocomplete_fields = ["place_of_birth", "place_of_death", "burial_place"]
     prepopulated_fields = {"slug": ["family_name", "given_name"]}
     list_per_page = 100
+    # Skip the second count of the whole registry on a filtered or searched list (about 20 ms at 100,000).
+    show_full_result_count = False
     fieldsets = [
         (None, {"fields": ["loaded_version", "family_name", "given_name", "patronymic", "display_name", "slug"]}),
         (
