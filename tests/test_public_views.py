@@ -405,3 +405,44 @@ def test_linking_a_person_to_an_event_changes_the_etag(client):
     event.victims.add(person)
     response = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and "Bağlanan" in response.content.decode()
+
+
+def test_unlinking_a_person_from_an_event_changes_the_etag(client):
+    event = EventFactory()
+    person = VictimFactory(family_name="Ayrılan")
+    event.victims.add(person)
+    url = f"/en/events/{event.slug}/"
+    etag = client.get(url)["ETag"]
+    event.victims.remove(person)
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and "Ayrılan" not in response.content.decode()
+
+
+def test_queryset_update_stamps_updated_at_for_the_etag():
+    from victims.caching import registry_generation
+
+    victim = VictimFactory()
+    stamped, before = victim.updated_at, registry_generation()
+    Victim.objects.filter(pk=victim.pk).update(status=Status.WITHDRAWN)
+    victim.refresh_from_db()
+    assert victim.updated_at > stamped
+    assert registry_generation() != before
+
+
+def test_the_generation_reads_only_maxima_of_indexed_columns():
+    from victims.caching import _generation_sql
+
+    sql = _generation_sql().lower()
+    assert "count(" not in sql and "sum(" not in sql
+    with connection.cursor() as cursor:
+        for table in ("victims_victim", "victims_event"):
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
+            assert any("(updated_at)" in row[0] for row in cursor.fetchall()), table
+
+
+def test_the_release_part_of_the_etag_is_shared_by_all_workers(monkeypatch):
+    from victims import caching
+
+    assert caching._release() == caching._release()  # no per-process value (time, pid)
+    monkeypatch.setenv("MEMORIAL_RELEASE", "synthetic-release-7")
+    assert caching._release() == "synthetic-release-7"

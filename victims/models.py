@@ -335,6 +335,8 @@ class Victim(Tracked):
             models.Index(fields=["status", "initial"], name="victim_status_initial"),
             models.Index(fields=["-published_at"], name="victim_recent",
                          condition=Q(status=Status.PUBLISHED)),
+            # The public pages' ETag reads max(updated_at) on every request (victims.caching).
+            models.Index(fields=["updated_at"], name="victim_updated"),
         ]  # fmt: skip
 
     def __str__(self) -> str:
@@ -460,7 +462,11 @@ class Event(Tracked):
                 condition=Q(published_at__isnull=False) | ~Q(status=Status.PUBLISHED), name="event_published_has_date"
             ),
         ]  # fmt: skip
-        indexes = [models.Index(fields=["status", "start_date"], name="event_status_start")]
+        indexes = [
+            models.Index(fields=["status", "start_date"], name="event_status_start"),
+            # The public pages' ETag reads max(updated_at) on every request (victims.caching).
+            models.Index(fields=["updated_at"], name="event_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.title
