@@ -446,3 +446,13 @@ def test_the_release_part_of_the_etag_is_shared_by_all_workers(monkeypatch):
     assert caching._release() == caching._release()  # no per-process value (time, pid)
     monkeypatch.setenv("MEMORIAL_RELEASE", "synthetic-release-7")
     assert caching._release() == "synthetic-release-7"
+
+
+def test_place_filter_offers_each_place_of_a_published_death_once(client):
+    shared, withdrawn_only, unused = PlaceFactory(), PlaceFactory(), PlaceFactory()
+    VictimFactory(place_of_death=shared)
+    VictimFactory(place_of_death=shared)
+    VictimFactory(place_of_death=withdrawn_only, status=Status.WITHDRAWN)
+    slugs = [slug for slug, _ in client.get("/en/victims/").context["form"].fields["place"].choices if slug]
+    assert slugs == [shared.slug]
+    assert unused.slug not in slugs

@@ -11,7 +11,7 @@ from itertools import groupby
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -61,7 +61,9 @@ class VictimListView(ListView):
 
     def get_form(self) -> RegistryFilterForm:
         if not hasattr(self, "_form"):
-            places = Place.objects.filter(deaths__status="published").distinct().order_by("name")
+            # EXISTS is answered by the foreign-key index per place; a DISTINCT over the join read every person.
+            died_here = Victim.objects.published().filter(place_of_death=OuterRef("pk"))
+            places = Place.objects.filter(Exists(died_here)).order_by("name")
             self._form = RegistryFilterForm(self.request.GET or None, places=list(places))
         return self._form
 
