@@ -456,3 +456,25 @@ def test_place_filter_offers_each_place_of_a_published_death_once(client):
     slugs = [slug for slug, _ in client.get("/en/victims/").context["form"].fields["place"].choices if slug]
     assert slugs == [shared.slug]
     assert unused.slug not in slugs
+
+
+def test_sources_page_shows_the_first_people_per_source_and_links_to_all(client):
+    source, other = SourceFactory(key="synthetic-many"), SourceFactory(key="synthetic-few")
+    people = bulk_people(25, photos=False, sources=[source])
+    CitationFactory(source=source, victim=people[0], locator="p. 2")  # cited twice: one person
+    CitationFactory(source=other, victim=people[1])
+    CitationFactory(source=source, victim=VictimFactory(family_name="Qaralamayev", draft=True))
+    event = EventFactory()
+    CitationFactory(source=source, victim=None, event=event)
+    response = client.get("/en/sources/")
+    html = response.content.decode()
+    many = next(s for g in response.context["groups"] for s in g["sources"] if s.pk == source.pk)
+    by_name = Victim.objects.filter(pk__in=[p.pk for p in people]).order_by("family_name", "given_name", "id")
+    first = list(by_name[:20])  # the database's collation decides the order
+    assert [p.pk for p in many.cited_victims] == [p.pk for p in first]
+    assert many.people_count == 25 and many.events_count == 1 and [e.pk for e in many.cited_events] == [event.pk]
+    assert "Cited by 26 records</summary>" in html and "Qaralamayev" not in html
+    assert 'href="/en/victims/?source=synthetic-many"' in html and "All 25 people citing this source" in html
+    assert 'href="/en/victims/?source=synthetic-few"' not in html and "Cited by 1 record</summary>" in html
+    assert client.get("/en/victims/?source=synthetic-many").context["paginator"].count == 25
+    assert client.get("/en/victims/?source=synthetic-few").context["paginator"].count == 1

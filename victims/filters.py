@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from victims.models import Category, Gender, Place, VictimQuerySet
+from victims.models import Category, Citation, Gender, Place, VictimQuerySet
 from victims.normalize import AZ_ALPHABET
 
 AGE_GROUPS: dict[str, tuple[int, int | None]] = {
@@ -66,6 +66,7 @@ class RegistryFilterForm(forms.Form):
     died = forms.ChoiceField(label=_("Date of death"), required=False)
     sort = forms.ChoiceField(label=_("Order"), required=False)
     event = forms.SlugField(label=_("Event"), required=False, max_length=200)
+    source = forms.SlugField(label=_("Source"), required=False, max_length=200)
     letter = forms.ChoiceField(label=_("Letter"), required=False, choices=[("", "")] + [(c, c) for c in AZ_ALPHABET])
 
     def __init__(self, *args, places: list[Place] | None = None, **kwargs):
@@ -100,6 +101,10 @@ class RegistryFilterForm(forms.Form):
             queryset = queryset.filter(initial=data["letter"])
         if data.get("event"):
             queryset = queryset.filter(events__slug=data["event"], events__status="published")
+        if data.get("source"):
+            # EXISTS, not a join: a person citing one source twice is still one person.
+            cites = Citation.objects.filter(victim=OuterRef("pk"), source__key=data["source"])
+            queryset = queryset.filter(Exists(cites))
         query = (data.get("q") or "").strip()
         if query:
             queryset = queryset.search(query)
@@ -125,5 +130,5 @@ class RegistryFilterForm(forms.Form):
 
     @property
     def is_filtered(self) -> bool:
-        names = ("q", "category", "gender", "age", "place", "died", "letter", "event")
+        names = ("q", "category", "gender", "age", "place", "died", "letter", "event", "source")
         return any(self.valid_data.get(name) for name in names)

@@ -11,7 +11,8 @@ from itertools import groupby
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery, Window
+from django.db.models.functions import Coalesce, DenseRank
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -225,40 +226,66 @@ class EventDetailView(DetailView):
 
 @public_page_method
 class SourceListView(ListView):
-    """The bibliography by kind, each source with the published records that cite it."""
+    """The bibliography by kind, each source with how many published records cite it, the first
+    people and every event that do, and a link to all the people in the registry filtered by it."""
 
     template_name = "victims/source_list.html"
     context_object_name = "sources"
+    people_shown = 20  # per source; the rest are one link away (the registry filtered by source)
 
     def get_queryset(self):
-        public = Citation.objects.filter(Q(victim__status="published") | Q(event__status="published"))
-        return Source.objects.order_by("kind", "title").prefetch_related(
-            Prefetch(
-                "citations",
-                queryset=public.select_related("victim", "event").order_by(
-                    "victim__family_name", "victim__given_name", "event__start_date", "id"
-                ),
-                to_attr="public_citations",
-            )
+        def citing(**published):
+            return Citation.objects.filter(source=OuterRef("pk"), **published).order_by().values("source")
+
+        people = citing(victim__status="published").annotate(n=Count("victim", distinct=True)).values("n")
+        events = citing(event__status="published").annotate(n=Count("event", distinct=True)).values("n")
+        return Source.objects.order_by("kind", "title").annotate(
+            people_count=Coalesce(Subquery(people), 0),
+            events_count=Coalesce(Subquery(events), 0),
         )
+
+    def first_people(self, source_ids: list[int]) -> dict[int, list[Victim]]:
+        """The first people (by name) citing each source, in one query whatever their number."""
+        rank = Window(
+            DenseRank(),
+            partition_by=[F("source_id")],
+            order_by=[F("victim__family_name").asc(), F("victim__given_name").asc(), F("victim_id").asc()],
+        )
+        citations = (
+            Citation.objects.filter(source_id__in=source_ids, victim__status="published")
+            .annotate(rank=rank)
+            .filter(rank__lte=self.people_shown)
+            .select_related("victim")
+            .order_by("source_id", "rank")
+        )
+        people: dict[int, dict[int, Victim]] = {}
+        for citation in citations:  # a person citing a source twice shares one rank: shown once
+            people.setdefault(citation.source_id, {}).setdefault(citation.victim_id, citation.victim)
+        return {source_id: list(by_id.values()) for source_id, by_id in people.items()}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        sources = list(context["sources"])
+        people = self.first_people([source.pk for source in sources if source.people_count])
+        cited_events: dict[int, dict[int, Event]] = {}
+        if any(source.events_count for source in sources):
+            citations = (
+                Citation.objects.filter(source__in=sources, event__status="published")
+                .select_related("event")
+                .order_by("event__start_date", "event__start_time", "event_id")
+            )
+            for citation in citations:
+                cited_events.setdefault(citation.source_id, {}).setdefault(citation.event_id, citation.event)
         labels = dict(SourceKind.choices)
         groups = []
-        for kind, sources in groupby(context["sources"], key=lambda source: source.kind):
-            sources = list(sources)
-            for source in sources:
-                cited_victims, cited_events = {}, {}
-                for citation in source.public_citations:
-                    if citation.victim_id and citation.victim.status == "published":
-                        cited_victims.setdefault(citation.victim_id, citation.victim)
-                    elif citation.event_id and citation.event.status == "published":
-                        cited_events.setdefault(citation.event_id, citation.event)
-                source.cited_victims = list(cited_victims.values())
-                source.cited_events = list(cited_events.values())
-                source.cited_count = len(cited_victims) + len(cited_events)
-            groups.append({"kind": kind, "label": labels.get(kind, kind), "sources": sources})
+        for kind, group in groupby(sources, key=lambda source: source.kind):
+            group = list(group)
+            for source in group:
+                source.cited_victims = people.get(source.pk, [])
+                source.cited_events = list(cited_events.get(source.pk, {}).values())
+                source.cited_count = source.people_count + source.events_count
+                source.more_people = source.people_count > len(source.cited_victims)
+            groups.append({"kind": kind, "label": labels.get(kind, kind), "sources": group})
         context["groups"] = groups
         return context
 
