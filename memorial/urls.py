@@ -1,9 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import index as sitemap_index
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from memorial import health, twofactor, views
+from victims.caching import public_page
 from victims.sitemaps import sitemaps
 from victims.views import robots_txt
 
@@ -19,7 +21,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("victims.staff_urls")),
     path("media/<path:path>", views.media, name="media"),
-    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+    # An index of sections, each paged (sitemap-victims.xml?p=2): the protocol allows 50,000 URLs a file.
+    path("sitemap.xml", public_page(sitemap_index), {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.index"),
+    path(
+        "sitemap-<section>.xml",
+        public_page(sitemap),
+        {"sitemaps": sitemaps},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     path("robots.txt", robots_txt, name="robots_txt"),
 ]
 

@@ -102,7 +102,7 @@ def test_unpublished_person_answers_404_and_is_never_listed(client, status):
     assert client.get(f"/en/victims/{victim.slug}/").status_code == 404
     assert "Gizliyev" not in client.get("/en/victims/").content.decode()
     assert "Gizliyev" not in client.get("/en/").content.decode()
-    assert victim.slug not in client.get("/sitemap.xml").content.decode()
+    assert victim.slug not in client.get("/sitemap-victims.xml").content.decode()
 
 
 def test_unknown_person_answers_404_with_the_site_layout(client):
@@ -301,9 +301,30 @@ def test_statistics_counts_match_the_published_records(client):
 # --- Sitemap, robots, caching ----------------------------------------------------------------
 
 
+def test_sitemap_is_an_index_of_its_sections(client):
+    VictimFactory()
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "<sitemapindex" in xml
+    for section in ("pages", "victims", "events"):
+        assert f"<loc>http://testserver/sitemap-{section}.xml</loc>" in xml
+
+
+def test_sitemap_sections_are_paged(client, monkeypatch):
+    from victims.sitemaps import VictimSitemap
+
+    monkeypatch.setattr(VictimSitemap, "limit", 4)
+    people = [VictimFactory(family_name=f"Səhifəli{i}") for i in range(3)]  # 3 people × 3 languages
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-victims.xml?p=3</loc>" in index and "/sitemap-victims.xml?p=4" not in index
+    pages = [client.get(f"/sitemap-victims.xml?p={n}").content.decode() for n in (1, 2, 3)]
+    assert [page.count("<url>") for page in pages] == [4, 4, 1]
+    for person in people:
+        assert sum(page.count(f"/{person.slug}/</loc>") for page in pages) == 3
+
+
 def test_sitemap_lists_pages_in_every_language_with_hreflang(client):
     victim = VictimFactory()
-    xml = client.get("/sitemap.xml").content.decode()
+    xml = client.get("/sitemap-victims.xml").content.decode()
     for language in ("az", "en", "ru"):
         with translation.override(language):
             path = victim.get_absolute_url()
@@ -368,7 +389,7 @@ def test_every_public_page_runs_a_constant_number_of_queries(client):
     pages = lambda person: [  # noqa: E731
         "/en/", "/en/victims/", "/en/victims/?category=killed&age=18-29&sort=death", "/en/victims/?letter=S&page=1",
         f"/en/victims/{person.slug}/", "/en/events/", f"/en/events/{event.slug}/", "/en/sources/",
-        "/en/statistics/", "/sitemap.xml",
+        "/en/statistics/", "/sitemap.xml", "/sitemap-victims.xml",
     ]  # fmt: skip
     few = {url: count_queries(client, url) for url in pages(small[0])}
     Place.objects.all()  # places of the bulk people differ per call; the count must not

@@ -318,7 +318,7 @@ def test_sitemap_lists_the_translated_addresses(client):
     from tests.factories import VictimFactory
 
     victim = VictimFactory()
-    xml = client.get("/sitemap.xml").content.decode()
+    xml = client.get("/sitemap-victims.xml").content.decode() + client.get("/sitemap-pages.xml").content.decode()
     for paths in PATHS.values():
         assert f"http://testserver{paths['victim_list']}{victim.slug}/" in xml
         assert f"http://testserver{paths['statistics']}" in xml
