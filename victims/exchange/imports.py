@@ -22,7 +22,6 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -384,14 +383,25 @@ class _Importer:
     def process(self, raws: list[RawRow]) -> None:
         parsed_rows = [_parse(raw) for raw in raws]
         uuids = [p.uuid for p in parsed_rows if p.uuid]
-        existing = {
-            v.uuid: v
-            for v in Victim.objects.filter(uuid__in=uuids).prefetch_related(
-                "variants",
-                Prefetch("citations", queryset=Citation.objects.order_by("id")),
-                Prefetch("events", queryset=Event.objects.only("pk")),
-            )
-        }
+        existing = {v.uuid: v for v in Victim.objects.filter(uuid__in=uuids)}
+        # Only what the rows are compared with, as plain tuples: prefetching model instances built a
+        # queryset per person and relation and took about half of an unchanged import.
+        pks = [v.pk for v in existing.values()]
+        stored_variants: dict[int, list[tuple[str, str, str]]] = {}
+        for victim_id, *variant in NameVariant.objects.filter(victim_id__in=pks).values_list(
+            "victim_id", "name", "script", "kind"
+        ):
+            stored_variants.setdefault(victim_id, []).append(tuple(variant))
+        stored_citations: dict[int, list[tuple[int, str, str]]] = {}
+        for victim_id, *citation in (
+            Citation.objects.filter(victim_id__in=pks)
+            .order_by("id")
+            .values_list("victim_id", "source_id", "locator", "supports")
+        ):
+            stored_citations.setdefault(victim_id, []).append(tuple(citation))
+        stored_events: dict[int, set[int]] = {}
+        for victim_id, event_id in EventVictims.objects.filter(victim_id__in=pks).values_list("victim_id", "event_id"):
+            stored_events.setdefault(victim_id, set()).add(event_id)
         explicit_slugs = [p.values["slug"] for p in parsed_rows if "slug" in p.values]
         slug_owners = dict(Victim.objects.filter(slug__in=explicit_slugs).values_list("slug", "uuid"))
         creates: list[tuple[_Parsed, Victim]] = []
@@ -429,16 +439,16 @@ class _Importer:
                 continue
             changes = [name.removesuffix("_id") for name in COMPARED_FIELDS if getattr(victim, name) != before[name]]
             variants_changed = parsed.variants is not None and _variant_key(parsed.variants) != _variant_key(
-                (v.name, v.script, v.kind) for v in victim.variants.all()
+                stored_variants.get(victim.pk, [])
             )
             citations_changed = parsed.citations is not None and [
                 (self.sources[key], locator, supports) for key, locator, supports in parsed.citations
-            ] != [(c.source_id, c.locator, c.supports) for c in victim.citations.all()]
+            ] != stored_citations.get(victim.pk, [])
             # Links to events are only added: an export leaves out events it did not include (drafts,
             # a filter), so a missing link in the file does not mean the link should go.
-            events_changed = parsed.events is not None and not {self.events[e] for e in parsed.events} <= {
-                e.pk for e in victim.events.all()
-            }
+            events_changed = parsed.events is not None and not {
+                self.events[e] for e in parsed.events
+            } <= stored_events.get(victim.pk, set())
             changes += [VARIANTS] * variants_changed + [CITATIONS] * citations_changed + ["events"] * events_changed
             outcome = RowOutcome(number, "update" if changes else "unchanged", str(victim.uuid), str(victim), changes)
             if "status" in parsed.values and parsed.values["status"] != victim.status and not self.may_publish:
@@ -688,7 +698,6 @@ class _Importer:
                     [NameVariant(victim=victim, name=n, script=s, kind=k) for n, s, k in parsed.variants],
                     NameVariant, default_user=self.user, default_change_reason=self.reason,
                 )  # fmt: skip
-                victim._prefetched_objects_cache.pop("variants", None)
             if citations_changed:
                 for citation in victim.citations.all():
                     citation._change_reason = self.reason
