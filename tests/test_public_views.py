@@ -499,3 +499,21 @@ def test_sources_page_shows_the_first_people_per_source_and_links_to_all(client)
     assert 'href="/en/victims/?source=synthetic-few"' not in html and "Cited by 1 record</summary>" in html
     assert client.get("/en/victims/?source=synthetic-many").context["paginator"].count == 25
     assert client.get("/en/victims/?source=synthetic-few").context["paginator"].count == 1
+
+
+def test_statistics_are_computed_once_per_registry_generation(client):
+    from django.core.cache import cache
+
+    cache.clear()
+    people = bulk_people(6, photos=False)
+    first = count_queries(client, "/en/statistics/")
+    again = count_queries(client, "/en/statistics/")
+    assert again < first  # the aggregates come from the cache
+    total = client.get("/en/statistics/").context["total"]
+    assert total == 6
+    Victim.objects.filter(pk=people[0].pk).update(status=Status.WITHDRAWN)  # no save(), no history
+    assert client.get("/en/statistics/").context["total"] == 5
+    assert client.get("/en/").context["recorded_total"] == 5
+    VictimFactory()
+    assert client.get("/en/statistics/").context["total"] == 6
+    assert client.get("/en/").context["recorded_total"] == 6
