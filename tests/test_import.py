@@ -148,6 +148,21 @@ def test_edited_citations_replace_the_old_ones_with_history():
     assert Citation.history.filter(victim_id=victim.pk, history_type="-").count() == 3
 
 
+def test_a_link_to_an_event_missing_from_the_registry_is_added_back_and_kept_ones_stay():
+    records = rich_registry()
+    data = export_bytes("json")
+    records["event"].victims.remove(records["first"])
+
+    result = registry_import(data, file_name="events.json")
+
+    assert result.ok, result.problems
+    assert [(o.uuid, o.changes) for o in result.rows if o.action == "update"] == [
+        (str(records["first"].uuid), ["events"])
+    ]
+    assert set(records["event"].victims.all()) == {records["first"], records["second"]}
+    assert records["event"].history.first().history_change_reason == "Import of events.json"
+
+
 def test_the_same_uuid_twice_and_a_taken_slug_are_refused():
     records = rich_registry()
     rows = _rows(export_bytes("csv"))

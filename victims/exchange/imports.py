@@ -709,7 +709,13 @@ class _Importer:
                     Citation, default_user=self.user, default_change_reason=self.reason,
                 )  # fmt: skip
             if events_changed:
-                victim.events.add(*[self.events[event] for event in parsed.events])
+                # From the event's side: its history tracks the links, and django-simple-history
+                # cannot record an add made from the person's side (TypeError on HistoricalVictim).
+                for event in Event.objects.filter(pk__in={self.events[e] for e in parsed.events}):
+                    event._change_reason = self.reason
+                    if self.user:
+                        event._history_user = self.user
+                    event.victims.add(victim)
             victim_refresh_search(victim=victim)
 
 
