@@ -517,3 +517,17 @@ def test_statistics_are_computed_once_per_registry_generation(client):
     VictimFactory()
     assert client.get("/en/statistics/").context["total"] == 6
     assert client.get("/en/").context["recorded_total"] == 6
+
+
+def test_sources_page_is_computed_once_per_registry_generation(client):
+    from django.core.cache import cache
+
+    cache.clear()
+    source = SourceFactory(key="synthetic-cached")
+    person = VictimFactory(family_name="Önbellekov")
+    CitationFactory(source=source, victim=person)
+    first = count_queries(client, "/en/sources/")
+    assert count_queries(client, "/en/sources/") < first
+    person.status = Status.WITHDRAWN
+    person.save()
+    assert "Önbellekov" not in client.get("/en/sources/").content.decode()

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -57,6 +59,7 @@ def _release() -> str:
 # Templates and code change on deploy: a restarted service never answers 304 to an old page,
 # and all its workers agree on the ETag (a per-process value halved the 304s with 2 workers).
 RELEASE = _release()
+CACHE_SECONDS = 24 * 60 * 60  # a new generation makes a new key; this only bounds stale entries
 
 _HISTORY_MODELS = [
     ("memorial", "HistoricalStatement"),
@@ -97,6 +100,21 @@ def registry_generation() -> str:
         cursor.execute(_generation_sql())
         row = cursor.fetchone()
     return "|".join("" if value is None else str(value) for value in row)
+
+
+def cached_per_generation[T](name: str, compute: Callable[[], T]) -> T:
+    """``compute()``, cached per release, language and registry generation.
+
+    Any change to the registry gives a new key at once. The generation is read *before*
+    computing, so a value is never stored under a generation newer than its data.
+    """
+    generation = hashlib.sha256(f"{RELEASE}|{registry_generation()}".encode()).hexdigest()[:32]
+    key = f"victims:{name}:{get_language() or ''}:{generation}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
 
 
 def public_etag(request, *args, **kwargs) -> str:

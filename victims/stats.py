@@ -7,21 +7,16 @@ writes out as inline SVG: no script, no style attributes, nothing the browser mu
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Case, CharField, Count, Q, Value, When
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from victims.caching import registry_generation
+from victims.caching import cached_per_generation
 from victims.filters import AGE_GROUPS, DIED_CHOICES, died_filter
 from victims.models import Category, Gender, Place, Victim
 
 UNKNOWN = _("Not recorded")
-CACHE_SECONDS = 24 * 60 * 60  # a new generation makes a new key; this only bounds stale entries
 
 
 @dataclass
@@ -129,25 +124,10 @@ def place_chart(queryset, limit: int = 12) -> Chart:
     return Chart("place", str(_("By place of death")), bars).layout()
 
 
-def _per_generation[T](name: str, compute: Callable[[], T]) -> T:
-    """``compute()``, kept in the cache until the registry changes (see victims.caching).
-
-    The generation is read *before* computing, so a value is never stored under a generation
-    newer than the data it was computed from: any change gives a new key at once.
-    """
-    generation = hashlib.sha256(registry_generation().encode()).hexdigest()[:32]
-    key = f"victims.stats:{name}:{get_language() or ''}:{generation}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, CACHE_SECONDS)
-    return value
-
-
 def category_counts(queryset=None) -> dict[str, int]:
     """Published people per category (every category present, zero included)."""
     if queryset is None:
-        return _per_generation("category_counts", lambda: category_counts(Victim.objects.published()))
+        return cached_per_generation("category_counts", lambda: category_counts(Victim.objects.published()))
     counts = dict(queryset.values_list("category").annotate(n=Count("id")).order_by())
     return {value: counts.get(value, 0) for value in Category.values}
 
@@ -165,4 +145,4 @@ def registry_charts() -> list[Chart]:
             place_chart(published),
         ]
 
-    return _per_generation("charts", compute)
+    return cached_per_generation("charts", compute)

@@ -20,7 +20,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from memorial.partialdates import Precision, iso_partial_date
 from memorial.translation_fallback import translated
-from victims.caching import public_page, public_page_method
+from victims.caching import cached_per_generation, public_page, public_page_method
 from victims.filters import RegistryFilterForm
 from victims.models import Citation, Event, Place, Source, SourceKind, Victim
 from victims.normalize import AZ_ALPHABET, search_key
@@ -265,7 +265,11 @@ class SourceListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        sources = list(context["sources"])
+        context["groups"] = cached_per_generation("sources", lambda: self.groups(context["sources"]))
+        return context
+
+    def groups(self, sources) -> list[dict]:
+        sources = list(sources)
         people = self.first_people([source.pk for source in sources if source.people_count])
         cited_events: dict[int, dict[int, Event]] = {}
         if any(source.events_count for source in sources):
@@ -286,8 +290,7 @@ class SourceListView(ListView):
                 source.cited_count = source.people_count + source.events_count
                 source.more_people = source.people_count > len(source.cited_victims)
             groups.append({"kind": kind, "label": labels.get(kind, kind), "sources": group})
-        context["groups"] = groups
-        return context
+        return groups
 
 
 @public_page_method
