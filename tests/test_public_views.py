@@ -531,3 +531,20 @@ def test_sources_page_is_computed_once_per_registry_generation(client):
     person.status = Status.WITHDRAWN
     person.save()
     assert "Önbellekov" not in client.get("/en/sources/").content.decode()
+
+
+def test_sitemap_pages_load_only_their_rows_and_match_the_full_expansion():
+    from victims.sitemaps import VictimSitemap, _PagedI18nItems
+
+    for i in range(5):
+        VictimFactory(family_name=f"Dilimov{i}")
+    sitemap = VictimSitemap()
+    lazy = sitemap._items()
+    assert isinstance(lazy, _PagedI18nItems)
+    full = [(person.pk, language) for person in sitemap.items() for language in ("az", "en", "ru")]
+    assert len(lazy) == len(full) == 15
+    for start, stop in [(0, 4), (4, 8), (5, 7), (13, 20), (14, 15), (0, 15), (3, None)]:
+        assert [(p.pk, lang) for p, lang in lazy[start:stop]] == full[start:stop], (start, stop)
+    with CaptureQueriesContext(connection) as queries:
+        lazy[4:8]
+    assert len(queries) == 1 and "LIMIT 2 OFFSET 1" in queries[0]["sql"]

@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.urls import reverse
 
 from victims.models import Event, Victim
+
+
+class _PagedI18nItems:
+    """(item, language) pairs of a queryset, for the paginator, without loading every row.
+
+    Django's i18n sitemap builds the list of all pairs for every page (and for the index); this
+    counts with one query and loads only the rows of the page asked for.
+    """
+
+    def __init__(self, queryset: QuerySet, languages: list[str]):
+        self.queryset, self.languages = queryset, languages
+
+    def count(self) -> int:
+        return self.queryset.count() * len(self.languages)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[tuple]:
+        if not isinstance(index, slice) or index.step not in (None, 1):
+            raise TypeError("only slices of the pairs")
+        start, stop = index.start or 0, index.stop
+        per = len(self.languages)
+        first = start // per
+        rows = self.queryset[first:] if stop is None else self.queryset[first : -(-stop // per)]
+        pairs = [(row, language) for row in rows for language in self.languages]
+        offset = start - first * per
+        return pairs[offset:] if stop is None else pairs[offset : offset + stop - start]
 
 
 class _I18nSitemap(Sitemap):
@@ -16,6 +44,12 @@ class _I18nSitemap(Sitemap):
     # URLs per page of a section (each language counts): far below the protocol's 50,000, and a
     # page renders in a fraction of a second. sitemap.xml is the index of the pages.
     limit = 5000
+
+    def _items(self):
+        items = self.items()
+        if isinstance(items, QuerySet):
+            return _PagedI18nItems(items, self._languages())
+        return super()._items()
 
 
 class StaticPagesSitemap(_I18nSitemap):
