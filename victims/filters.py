@@ -78,7 +78,7 @@ class RegistryFilterForm(forms.Form):
         self.fields["place"].choices = [("", anything), *[(p.slug, p.name) for p in places or []]]
         self.fields["died"].choices = [("", anything), *DIED_CHOICES]
         self.fields["sort"].choices = [
-            ("", _("Best match or alphabetical")),
+            ("", _("Best match / A–Z")),
             ("name", _("Alphabetical")),
             ("death", _("Date of death")),
             ("age", _("Age")),
