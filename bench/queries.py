@@ -76,7 +76,8 @@ def public_pages(size: int, language: str = "az") -> dict[str, str]:
             "sources": _reverse("victims:source_list"),
             "statistics": _reverse("victims:statistics"),
             "about": _reverse("about"),
-            "sitemap": _reverse("django.contrib.sitemaps.views.sitemap") or "/sitemap.xml",
+            # The people section, page 1 (5,000 URLs with their language alternates); sitemap.xml is the index.
+            "sitemap": _reverse("django.contrib.sitemaps.views.sitemap", section="victims") or "/sitemap.xml",
         }
     return {name: url for name, url in pages.items() if url}
 
