@@ -94,3 +94,18 @@ def test_check_deploy_passes_with_production_settings():
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_manage_py_is_a_development_runner_and_wsgi_defaults_to_production():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    manage = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", "from django.conf import settings; print(settings.ENVIRONMENT)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert manage.returncode == 0, manage.stderr
+    assert manage.stdout.strip().splitlines()[-1] == "development"
+    wsgi = subprocess.run(
+        [sys.executable, "-c", "import memorial.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert wsgi.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in wsgi.stderr
