@@ -146,16 +146,19 @@ def get(port: int, path: str, headers: dict | None = None, timeout: float = 120)
 class Gunicorn:
     """``gunicorn memorial.wsgi`` with two sync workers on 127.0.0.1, as deployed."""
 
-    def __init__(self, environment: dict[str, str], *, workers: int = 2):
+    def __init__(self, environment: dict[str, str], *, workers: int = 2, log: Path | None = None, ready_path: str = ""):
         self.port = free_port()
         self.environment = {**os.environ, **environment}
         self.workers = workers
         self.process: subprocess.Popen | None = None
-        self.log = env.VAR / "gunicorn.log"
+        self.log = log or env.VAR / "gunicorn.log"
+        # Ready once this answers 200 and every worker has started (default: the static baseline).
+        self.ready_path = ready_path or f"/static/{BASELINE}"
 
     def __enter__(self) -> Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "memorial.wsgi", "--workers", str(self.workers),
                    "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
+        self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(
             command, cwd=env.BASE_DIR, env=self.environment, stdout=self.log.open("w"), stderr=subprocess.STDOUT
         )
@@ -164,8 +167,8 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({self.process.returncode}); see {self.log}")
             try:
-                status, _, _ = get(self.port, f"/static/{BASELINE}")
-                if status == 200:
+                status, _, _ = get(self.port, self.ready_path)
+                if status == 200 and len(self.worker_pids()) == self.workers:
                     return self
             except OSError:
                 pass
@@ -208,7 +211,7 @@ class Gunicorn:
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         try:
-            return [int(pid) for pid in children.read_text().split()]
+            return sorted(int(pid) for pid in children.read_text().split())
         except OSError:
             return []
 

@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -91,12 +90,6 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
 def get(port: int, path: str, timeout: float = 30) -> int:
     connection = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
     try:
@@ -117,13 +110,6 @@ def rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
-
-
-def children(pid: int) -> list[int]:
-    try:
-        return sorted(int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
-    except OSError:
-        return []
 
 
 # --- Load generators ----------------------------------------------------------------------------
@@ -256,49 +242,10 @@ def warm_every_page(port: int, paths: list[str], per_page: int = WARM_PER_PAGE) 
                 raise RuntimeError(f"{path} answered {statuses} during the warm-up")
 
 
-class Gunicorn:
-    """``gunicorn memorial.wsgi``: two sync workers on 127.0.0.1, production settings."""
-
-    def __init__(self, environment: dict[str, str], log_file: Path, workers: int = 2):
-        self.port = free_port()
-        self.environment = {**os.environ, **environment}
-        self.workers = workers
-        self.log_file = log_file
-        self.process: subprocess.Popen | None = None
-
-    def __enter__(self) -> Gunicorn:
-        command = [sys.executable, "-m", "gunicorn", "memorial.wsgi", "--workers", str(self.workers),
-                   "--bind", f"{LOOPBACK}:{self.port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
-        self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=self.environment, stdout=self.log_file.open("w"), stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({self.process.returncode}); see {self.log_file}")
-            try:
-                if get(self.port, "/readyz") == 200 and len(self.worker_pids()) == self.workers:
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"gunicorn did not become ready within 60 s; see {self.log_file}")
-
-    def __exit__(self, *exc) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    def worker_pids(self) -> list[int]:
-        return children(self.process.pid) if self.process else []
-
-
 def soak(args: argparse.Namespace, environment: dict[str, str], paths: list[str]) -> dict:
-    with Gunicorn(environment, BASE_DIR / "var" / "bench" / "soak-gunicorn.log") as server:
+    from bench.load import Gunicorn
+
+    with Gunicorn(environment, log=BASE_DIR / "var" / "bench" / "soak-gunicorn.log", ready_path="/readyz") as server:
         for path in paths:  # every page answers before the soak starts
             status = get(server.port, path)
             if status != 200:
