@@ -162,6 +162,19 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
 
     actions = ["submit_for_review", "publish", "withdraw", "return_to_draft"]
     tracked_readonly = ["status", "published_at", "created_by", "created_at", "updated_by", "updated_at", "version"]
+    # The last fieldset of every workflow record's form: its status and who changed it when.
+    publication_fieldset = (
+        _("Publication"),
+        {
+            "fields": [
+                "status",
+                "published_at",
+                ("created_by", "created_at"),
+                ("updated_by", "updated_at"),
+                "version",
+            ]
+        },
+    )
 
     # --- permissions per record ---------------------------------------------------------------
     def has_change_permission(self, request, obj=None):

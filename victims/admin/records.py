@@ -109,18 +109,7 @@ class VictimAdmin(WorkflowAdmin):
                 "description": _("Each language side by side; leave a language empty until it is translated."),
             },
         ),
-        (
-            _("Publication"),
-            {
-                "fields": [
-                    "status",
-                    "published_at",
-                    ("created_by", "created_at"),
-                    ("updated_by", "updated_at"),
-                    "version",
-                ]
-            },
-        ),
+        WorkflowAdmin.publication_fieldset,
     ]
     tracked_readonly = [*WorkflowAdmin.tracked_readonly, "age"]
 
@@ -207,18 +196,7 @@ class EventAdmin(WorkflowAdmin):
             },
         ),
         (_("People"), {"fields": ["victims"]}),
-        (
-            _("Publication"),
-            {
-                "fields": [
-                    "status",
-                    "published_at",
-                    ("created_by", "created_at"),
-                    ("updated_by", "updated_at"),
-                    "version",
-                ]
-            },
-        ),
+        WorkflowAdmin.publication_fieldset,
     ]
 
     @admin.display(description=_("dates"), ordering="start_date")
