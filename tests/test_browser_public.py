@@ -68,10 +68,10 @@ def test_visitor_searches_filters_reads_a_person_follows_a_source_and_switches_l
     assert page.locator(f"#source-{source.key}").evaluate("el => el.matches(':target')")
 
     # Switch to Azerbaijani, then Russian: the same page, in the other language.
-    page.locator(".language-switcher button[value=az]").click()
+    page.locator(".language-switcher a[hreflang=az]").click()
     page.wait_for_url(re.compile(rf"{url_in('az', 'victims:source_list')}"))
     assert page.locator("html").get_attribute("lang") == "az"
-    page.locator(".language-switcher button[value=ru]").click()
+    page.locator(".language-switcher a[hreflang=ru]").click()
     page.wait_for_url(re.compile(rf"{url_in('ru', 'victims:source_list')}"))
     assert page.locator("html").get_attribute("lang") == "ru"
 

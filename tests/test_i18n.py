@@ -121,19 +121,24 @@ def test_person_page_writes_dates_in_the_page_language(client, language, date):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("cookie_language", ["az", "en", "ru"])
-def test_language_switcher_keeps_the_page_and_the_query(client, cookie_language):
-    """Whatever language the visitor's cookie says, switching keeps the page and its query."""
+def test_language_switcher_links_keep_the_page_and_the_query(client, cookie_language):
+    """Whatever language the visitor's cookie says, each link is the same page in that language."""
     import html as html_lib
     import re
 
     victim = VictimFactory()
     client.cookies["django_language"] = cookie_language
     page = client.get("/en/victims/", {"q": "sinaq", "sort": "age"}).content.decode()
-    action = re.search(r'name="language" value="ru"[^>]*formaction="([^"]+)"', page).group(1)
-    response = client.post(html_lib.unescape(action), {"language": "ru"}, HTTP_ACCEPT_LANGUAGE=cookie_language)
-    assert response.status_code == 302
-    assert response["Location"] == url_in("ru", "victims:victim_list") + "?q=sinaq&sort=age"
+    assert "csrfmiddlewaretoken" not in page
+    switcher = re.search(r'<nav class="language-switcher".*?</nav>', page, re.S).group(0)
+    links = dict(re.findall(r'<a href="([^"]+)" hreflang="(\w+)"', switcher))
+    links = {code: html_lib.unescape(url) for url, code in links.items()}
+    assert links == {
+        "az": url_in("az", "victims:victim_list") + "?q=sinaq&sort=age",
+        "en": "/en/victims/?q=sinaq&sort=age",
+        "ru": url_in("ru", "victims:victim_list") + "?q=sinaq&sort=age",
+    }
+    assert 'hreflang="en" lang="en" aria-current="page"' in switcher
+    assert client.get(links["ru"]).status_code == 200
     page = client.get(url_in("az", "victims:victim_detail", slug=victim.slug)).content.decode()
-    action = re.search(r'name="language" value="en"[^>]*formaction="([^"]+)"', page).group(1)
-    response = client.post(html_lib.unescape(action), {"language": "en"})
-    assert response["Location"] == f"/en/victims/{victim.slug}/"
+    assert f'<a href="/en/victims/{victim.slug}/" hreflang="en" lang="en">English</a>' in page

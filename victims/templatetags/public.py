@@ -57,9 +57,9 @@ def rendition(photo, size: str) -> dict:
 def language_links(context) -> list[dict]:
     """The current page in every language: code, local name, and its URL in that language.
 
-    Django's set_language can translate ``next`` only when the switch request is in the page's
-    language, which a visitor's cookie or browser may contradict; so the page hands over the
-    already translated URL.
+    The switcher is a list of plain links (the URLs carry the language), not a form: a public
+    page holds no per-visitor CSRF token, so the same bytes serve every visitor and can be kept
+    in the page cache.
     """
     request = context.get("request")
     current = translation.get_language()
