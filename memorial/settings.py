@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "memorial.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions, translation and authentication: a cached public page skips them all.
+    "victims.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -120,6 +122,20 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_memorial")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Caches: per-process memory; the public pages are kept per registry generation -----------
+# Every key of both caches carries the registry's generation, so a change never serves stale
+# content. PAGE_CACHE_URL can point the page cache at a shared backend (e.g. memcached).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memorial-default"},
+    "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://memorial-pages"),
+}
+CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("PAGE_CACHE_ENTRIES", default=1000))
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=24 * 60 * 60)
+# How long a worker trusts the generation it read: a change made by another process shows on
+# the public pages within this many seconds (a change made in the same process, at once).
+REGISTRY_GENERATION_TTL = env.float("REGISTRY_GENERATION_TTL", default=1.0)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -12,3 +12,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # their CSS) and do not scan a STATIC_ROOT that does not exist.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Tests change the registry and read the page at once, also across threads (the live server).
+REGISTRY_GENERATION_TTL = 0

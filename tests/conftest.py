@@ -141,3 +141,17 @@ def screenshot():
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Every test starts with empty caches: two tests with equally empty registries share a
+    registry generation, and one test's settings must not decide the next one's page."""
+    from django.core.cache import caches
+
+    from victims.caching import forget_generation
+
+    for cache in caches.all():
+        cache.clear()
+    forget_generation()
+    yield

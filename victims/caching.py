@@ -7,22 +7,32 @@ newest entry in every history table (sources, places, citations, photos, figures
 a deletion leaves a history row too). Every part is a ``max()`` over an indexed column, so the
 query is a handful of index probes whatever the registry's size, also for a 304. Any change,
 publication or withdrawal gives a new ETag, so a browser revalidating with ``If-None-Match``
-never keeps a withdrawn record. The rendered page itself is never cached on the server.
+never keeps a withdrawn record.
+
+The public pages carry nothing per visitor (no CSRF token, no CSP nonce, no session), so the
+rendered page is also kept on the server: :class:`PublicPageCacheMiddleware` answers a repeated
+request for the same URL from the ``pages`` cache, under a key made of the release, the day, the
+registry's generation and the full URL. Each worker reads the generation at most once per
+``REGISTRY_GENERATION_TTL`` seconds (default 1 s), and at once after a change it committed itself:
+a change made by another process shows within that time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
+from django.core.cache import cache, caches
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
@@ -94,22 +104,54 @@ def _generation_sql() -> str:
     return "SELECT " + ", ".join(parts)
 
 
-def registry_generation() -> str:
-    """A fingerprint that changes whenever anything a public page shows changes."""
+def _read_generation() -> str:
     with connection.cursor() as cursor:
         cursor.execute(_generation_sql())
         row = cursor.fetchone()
-    return "|".join("" if value is None else str(value) for value in row)
+    raw = "|".join("" if value is None else str(value) for value in row)
+    return hashlib.sha256(f"{RELEASE}|{raw}".encode()).hexdigest()[:32]
+
+
+class _Generation(threading.local):
+    value: str | None = None
+    read_at: float = 0.0
+
+
+_generation = _Generation()
+
+
+def registry_generation() -> str:
+    """A fingerprint that changes whenever anything a public page shows changes (and on deploy).
+
+    Read from the database at most once per ``REGISTRY_GENERATION_TTL`` seconds per thread;
+    :func:`forget_generation` (called after every commit that changed public content in this
+    process) makes the next call read it again.
+    """
+    ttl = settings.REGISTRY_GENERATION_TTL
+    now = time.monotonic()
+    if _generation.value is None or ttl <= 0 or now - _generation.read_at >= ttl:
+        _generation.value = _read_generation()
+        _generation.read_at = now
+    return _generation.value
+
+
+def forget_generation() -> None:
+    _generation.value = None
+
+
+def forget_generation_on_commit(*args, **kwargs) -> None:
+    """Signal receiver: a change to public content in this process shows on its next request."""
+    transaction.on_commit(forget_generation)
+    forget_generation()
 
 
 def cached_per_generation[T](name: str, compute: Callable[[], T]) -> T:
     """``compute()``, cached per release, language and registry generation.
 
-    Any change to the registry gives a new key at once. The generation is read *before*
-    computing, so a value is never stored under a generation newer than its data.
+    Any change to the registry gives a new key. The generation is read *before* computing, so
+    a value is never stored under a generation newer than its data.
     """
-    generation = hashlib.sha256(f"{RELEASE}|{registry_generation()}".encode()).hexdigest()[:32]
-    key = f"victims:{name}:{get_language() or ''}:{generation}"
+    key = f"victims:{name}:{get_language() or ''}:{registry_generation()}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -120,18 +162,20 @@ def cached_per_generation[T](name: str, compute: Callable[[], T]) -> T:
 def public_etag(request, *args, **kwargs) -> str:
     # Today's date too: the home page counts the years since 1990.
     today = timezone.localdate().isoformat()
-    key = "|".join([RELEASE, today, registry_generation(), get_language() or "", request.get_full_path()])
+    key = "|".join([today, registry_generation(), get_language() or "", request.get_full_path()])
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def public_page(view):
-    """Decorate a public view: ETag on the registry's generation; browsers revalidate every time."""
+    """Decorate a public view: ETag on the registry's generation; browsers revalidate every time;
+    a successful answer may be kept in the page cache."""
     conditional = condition(etag_func=public_etag)(view)
 
     def wrapped(request, *args, **kwargs):
         response = conditional(request, *args, **kwargs)
-        # private: the page carries the visitor's CSRF token (the language switcher is a form).
-        patch_cache_control(response, private=True, no_cache=True)
+        # The same bytes for every visitor, but always revalidated: a withdrawn record goes at once.
+        patch_cache_control(response, no_cache=True)
+        response.page_cacheable = True
         return response
 
     wrapped.__name__ = getattr(view, "__name__", "public_page")
@@ -140,3 +184,79 @@ def public_page(view):
 
 
 public_page_method = method_decorator(public_page, name="dispatch")
+
+
+# --- The page cache -------------------------------------------------------------------------
+
+PAGE_CACHE_ALIAS = "pages"
+# Cookies that can change what a page shows, or mark a signed-in visitor: never from the cache.
+_PERSONAL_COOKIES = ("messages",)
+_NOT_STORED_HEADERS = {"set-cookie", "x-cache", "content-security-policy"}
+
+
+def page_cache_key(request) -> str:
+    today = timezone.localdate().isoformat()
+    raw = f"{today}|{registry_generation()}|{request.get_full_path()}"
+    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+class PublicPageCacheMiddleware:
+    """Answer anonymous GET and HEAD requests for public pages from the ``pages`` cache.
+
+    Placed right after WhiteNoise: a hit skips sessions, translation, authentication and the
+    view, and costs one cache read (plus, once a second per worker, the generation query).
+    Only answers of views decorated with :func:`public_page` are stored: status 200, no cookie
+    set. A hit still answers ``If-None-Match`` with 304. ``X-Cache`` says HIT or MISS.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        # Only the public pages' paths are looked up: the language-prefixed pages and the sitemaps.
+        self.prefixes = tuple(f"/{code}/" for code, _name in settings.LANGUAGES) + ("/sitemap",)
+
+    def _bypass(self, request) -> bool:
+        if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD"):
+            return True
+        if not request.path.startswith(self.prefixes):
+            return True
+        cookies = request.COOKIES
+        return settings.SESSION_COOKIE_NAME in cookies or any(name in cookies for name in _PERSONAL_COOKIES)
+
+    def __call__(self, request):
+        if self._bypass(request):
+            return self.get_response(request)
+        try:
+            key = page_cache_key(request)
+        except DatabaseError:
+            return self.get_response(request)  # the database middleware answers with its 503 page
+        pages = caches[PAGE_CACHE_ALIAS]
+        entry = pages.get(key)
+        if entry is not None:
+            return self._from_entry(request, entry)
+        response = self.get_response(request)
+        if self._storable(response):
+            headers = [(name, value) for name, value in response.items() if name.lower() not in _NOT_STORED_HEADERS]
+            pages.set(key, (response.status_code, headers, response.content), settings.PAGE_CACHE_SECONDS)
+            response["X-Cache"] = "MISS"
+        return response
+
+    @staticmethod
+    def _storable(response) -> bool:
+        # "Vary: Cookie" (the two-factor check looked at the session) does not matter here: only
+        # requests without a session cookie get this far, and such a visitor has no session.
+        return (
+            getattr(response, "page_cacheable", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        )
+
+    @staticmethod
+    def _from_entry(request, entry) -> HttpResponse:
+        status, headers, content = entry
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        response["X-Cache"] = "HIT"
+        conditional = get_conditional_response(request, etag=response.get("ETag"), response=response)
+        return conditional

@@ -1,0 +1,134 @@
+"""The public pages are kept on the server per registry generation: a repeated request is answered
+from the page cache, a change to the registry shows at once, and nothing personal is ever stored."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import CitationFactory, VictimFactory
+from victims import services
+from victims.caching import forget_generation
+from victims.models import Status, Victim
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_repeated_public_page_comes_from_the_cache_with_the_same_bytes(client, django_assert_num_queries):
+    victim = VictimFactory()
+    url = f"/en/victims/{victim.slug}/"
+    first = client.get(url)
+    assert first.status_code == 200 and first["X-Cache"] == "MISS"
+    # A hit costs the generation query (read each time in tests) and nothing else.
+    with django_assert_num_queries(1):
+        again = client.get(url)
+    assert again.status_code == 200 and again["X-Cache"] == "HIT"
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == "text/html; charset=utf-8"
+    assert again["Cache-Control"] == "no-cache"
+    # The outer middleware still adds the security headers to a cached answer.
+    assert again["Content-Security-Policy"].startswith("default-src 'self'")
+    assert again["X-Frame-Options"] == "DENY"
+    assert again.cookies == {} and first.cookies == {}
+
+
+def test_a_cached_page_still_answers_a_revalidation_with_304(client):
+    VictimFactory()
+    first = client.get("/en/victims/")
+    response = client.get("/en/victims/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 304
+    assert response["ETag"] == first["ETag"]
+    assert response.content == b""
+    assert client.get("/en/victims/", HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_each_language_and_query_is_its_own_entry(client):
+    VictimFactory(family_name="Sınaqov")
+    english = client.get("/en/victims/")
+    russian = client.get("/ru/zhertvy/")
+    assert russian["X-Cache"] == "MISS" and '<html lang="ru">' in russian.content.decode()
+    assert client.get("/en/victims/?q=Sinaqov")["X-Cache"] == "MISS"
+    assert client.get("/en/victims/?q=Sinaqov")["X-Cache"] == "HIT"
+    assert client.get("/en/victims/")["X-Cache"] == "HIT"
+    assert english.content != russian.content
+
+
+def test_publishing_and_withdrawing_show_at_once(client, editor):
+    person = VictimFactory(family_name="Sınaqzadə")
+    url = f"/en/victims/{person.slug}/"
+    assert "Sınaqzadə" in client.get("/en/victims/").content.decode()
+    assert client.get(url).status_code == 200
+    assert client.get(url)["X-Cache"] == "HIT"
+
+    services.victim_withdraw(victim=person, user=editor)
+    assert client.get(url).status_code == 404
+    listing = client.get("/en/victims/")
+    assert listing["X-Cache"] == "MISS" and "Sınaqzadə" not in listing.content.decode()
+
+    services.victim_return_to_draft(victim=person, user=editor)
+    CitationFactory(victim=person)
+    services.victim_publish(victim=Victim.objects.get(pk=person.pk), user=editor)
+    assert client.get(url).status_code == 200
+    assert "Sınaqzadə" in client.get("/en/victims/").content.decode()
+
+
+def test_a_bulk_update_shows_too(client):
+    """A queryset ``.update()`` sends no signal; the generation (a trigger stamps updated_at) still moves."""
+    person = VictimFactory(family_name="Sınaqbəyli")
+    assert "Sınaqbəyli" in client.get("/en/victims/").content.decode()
+    Victim.objects.filter(pk=person.pk).update(status=Status.WITHDRAWN)
+    assert "Sınaqbəyli" not in client.get("/en/victims/").content.decode()
+
+
+def test_another_process_change_shows_within_the_generation_ttl(client, settings):
+    """Each worker trusts the generation it read for REGISTRY_GENERATION_TTL seconds; a change this
+    process saves through the ORM resets it at once."""
+    settings.REGISTRY_GENERATION_TTL = 3600
+    forget_generation()
+    person = VictimFactory(family_name="Sınaqova")
+    assert "Sınaqova" in client.get("/en/victims/").content.decode()
+    # A bulk update sends no signal: it stands for another process's commit; this worker keeps
+    # its generation (and its cached page) until the TTL runs out.
+    Victim.objects.filter(pk=person.pk).update(status=Status.WITHDRAWN)
+    assert "Sınaqova" in client.get("/en/victims/").content.decode()
+    forget_generation()  # what the TTL's expiry does
+    assert "Sınaqova" not in client.get("/en/victims/").content.decode()
+    # A save in this process (a curator's edit) shows at once.
+    person.refresh_from_db()
+    person.status = Status.PUBLISHED
+    person.save()
+    assert "Sınaqova" in client.get("/en/victims/").content.decode()
+
+
+def test_signed_in_visitors_and_other_requests_are_never_cached(client, superuser):
+    VictimFactory()
+    client.get("/en/victims/")
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    staff.force_login(superuser)
+    response = staff.get("/en/victims/")
+    assert response.status_code == 200 and "X-Cache" not in response
+    # Only successful public pages are stored; other paths are not even looked up.
+    assert client.get("/en/victims/no-such-person/").status_code == 404
+    assert "X-Cache" not in client.get("/en/victims/no-such-person/")
+    assert "X-Cache" not in client.get("/healthz")
+    assert "X-Cache" not in client.get("/robots.txt")
+    assert client.post("/en/victims/").status_code == 405
+
+
+def test_the_page_cache_can_be_switched_off(client, settings):
+    settings.PAGE_CACHE_ENABLED = False
+    VictimFactory()
+    client.get("/en/victims/")
+    assert "X-Cache" not in client.get("/en/victims/")
+
+
+def test_pages_are_stored_with_the_production_two_factor_check(client, settings):
+    """In production the two-factor middleware looks at the session (the answer says Vary: Cookie);
+    a visitor without a session cookie still gets the stored page."""
+    settings.MEMORIAL_REQUIRE_2FA = True
+    VictimFactory()
+    first = client.get("/en/victims/")
+    assert first["X-Cache"] == "MISS" and "Cookie" in first["Vary"]
+    again = client.get("/en/victims/")
+    assert again["X-Cache"] == "HIT" and again["Vary"] == first["Vary"]
