@@ -1,12 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import index as sitemap_index
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from memorial import health, twofactor, views
 from victims.caching import public_page
-from victims.sitemaps import sitemaps
+from victims.sitemaps import sitemap_section, sitemaps
 from victims.views import robots_txt
 
 handler404 = "memorial.views.page_not_found"
@@ -25,7 +24,7 @@ urlpatterns = [
     path("sitemap.xml", public_page(sitemap_index), {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.index"),
     path(
         "sitemap-<section>.xml",
-        public_page(sitemap),
+        public_page(sitemap_section),
         {"sitemaps": sitemaps},
         name="django.contrib.sitemaps.views.sitemap",
     ),
