@@ -523,9 +523,10 @@ def test_statistics_are_computed_once_per_registry_generation(client, settings):
     assert client.get("/en/").context["recorded_total"] == 6
 
 
-def test_sources_page_is_computed_once_per_registry_generation(client):
+def test_sources_page_is_computed_once_per_registry_generation(client, settings):
     from django.core.cache import cache
 
+    settings.PAGE_CACHE_ENABLED = False  # the page's own cache, not the rendered page's
     cache.clear()
     source = SourceFactory(key="synthetic-cached")
     person = VictimFactory(family_name="Önbellekov")
@@ -552,3 +553,34 @@ def test_sitemap_pages_load_only_their_rows_and_match_the_full_expansion():
     with CaptureQueriesContext(connection) as queries:
         lazy[4:8]
     assert len(queries) == 1 and "LIMIT 2 OFFSET 1" in queries[0]["sql"]
+
+
+# --- Paging ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params", [{}, {"sort": "age"}, {"sort": "death"}, {"q": "Sinaq"}, {"gender": "female"}])
+def test_deep_pages_show_the_rows_an_offset_would(client, params):
+    """Pages past the first read their ids first (a deferred join): the same people, same order."""
+    from victims.filters import RegistryFilterForm
+
+    bulk_people(190, photos=False)
+    Victim.objects.update(search_document="sinaq")  # every person matches the search, equally
+    form = RegistryFilterForm(params, places=list(Place.objects.all()))
+    ordered = list(form.apply(Victim.objects.published()).values_list("pk", flat=True))
+    assert len(ordered) > 60
+    for page in range(2, (len(ordered) - 1) // 60 + 2):
+        response = client.get("/en/victims/", {**params, "page": page})
+        shown = [victim.pk for victim in response.context["victims"]]
+        assert shown == ordered[(page - 1) * 60 : page * 60], (params, page)
+        assert response.context["paginator"].count == len(ordered)
+
+
+def test_the_count_is_kept_per_generation_and_follows_changes(client, settings):
+    settings.PAGE_CACHE_ENABLED = False  # the count's own cache, not the rendered page's
+    people = bulk_people(5, photos=False)
+    assert client.get("/en/victims/").context["result_count"] == 5
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/en/victims/").context["result_count"] == 5
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]  # from the cache
+    Victim.objects.filter(pk=people[0].pk).update(status=Status.WITHDRAWN)
+    assert client.get("/en/victims/").context["result_count"] == 4
