@@ -66,6 +66,9 @@ def production_environment(url: str) -> dict[str, str]:
         "DJANGO_MEDIA_ROOT": str(MEDIA_ROOT),
         "DJANGO_PRIVATE_MEDIA_ROOT": str(PRIVATE_ROOT),
         "DJANGO_SETTINGS_MODULE": "memorial.settings",
+        # In-process sections time the views themselves; the load section turns it on for its
+        # cached pass.
+        "PAGE_CACHE_ENABLED": "false",
     }
 
 

@@ -8,9 +8,12 @@ time with a fixed number of connections; wrk reports requests per second, the la
 distribution, non-2xx/3xx answers and socket errors. Without wrk (and without root to install
 it), a bounded Python client stands in.
 
-The public pages answer conditional GETs (ETag). A second pass sends each page's ETag back in
-``If-None-Match``: that is the "served from cache" figure of this site (the server keeps no
-rendered pages; a 304 skips the rendering).
+Three passes: **uncached**, gunicorn with the page cache off (``PAGE_CACHE_ENABLED=false``), so
+every request renders its page; **cached**, a second gunicorn with the page cache on, as
+deployed, where a repeated request is answered from the page cache (``X-Cache: HIT``, probed
+before each load); and **revalidated**, the same server answering ``If-None-Match`` with 304.
+Each pass measures its own static baseline, side by side with its pages; a page more than four
+times the person page's size (the sitemap section) is compared with a static file of its own size.
 """
 
 from __future__ import annotations
@@ -264,11 +267,30 @@ def profile_worker(pid: int, seconds: int, output: Path) -> subprocess.Popen | N
     )  # fmt: skip
 
 
-def write_baseline(person_html: bytes) -> Path:
+def write_baseline(person_html: bytes, name: str = BASELINE) -> Path:
     """The static baseline: the person page's own bytes as a file WhiteNoise serves from STATIC_ROOT."""
-    path = env.STATIC_ROOT / BASELINE
+    path = env.STATIC_ROOT / name
     path.write_bytes(person_html)
     return path
+
+
+# A page this many times larger than the person page (the sitemap section: megabytes) is also
+# compared with a static file of its own size: bytes on the wire, not Django, bound it.
+OWN_BASELINE_FACTOR = 4
+
+
+def own_baselines(pages: dict[str, str], person_bytes: int) -> dict[str, str]:
+    """Write a same-size static file for every much larger page; {page name: static path}."""
+    from django.test import Client
+
+    client, found = Client(), {}
+    for name, path in pages.items():
+        response = client.get(path)
+        if response.status_code == 200 and len(response.content) > OWN_BASELINE_FACTOR * person_bytes:
+            filename = f"bench-baseline-{re.sub(r'[^a-z0-9]+', '-', name)}.html"
+            write_baseline(response.content, filename)
+            found[name] = f"/static/{filename}"
+    return found
 
 
 def etag_hits(port: int, path: str, tries: int = 10) -> tuple[str | None, int]:
@@ -281,81 +303,142 @@ def etag_hits(port: int, path: str, tries: int = 10) -> tuple[str | None, int]:
     return etag, hits
 
 
+def cache_hits(port: int, path: str, tries: int = 10) -> int:
+    """How many of ``tries`` requests for the page the server answers from its page cache (after
+    a few more requests: each worker keeps its own cache, and fills it on its first request)."""
+    for _ in range(4):
+        get(port, path)
+    return sum(get(port, path)[1].get("x-cache") == "HIT" for _ in range(tries))
+
+
+class Pass:
+    """One gunicorn, its own static baseline, and a load function for its URLs."""
+
+    def __init__(self, server: Gunicorn, *, wrk: str | None, seconds: int, connections: int, profile: bool):
+        self.server, self.wrk, self.seconds, self.connections, self.profile = server, wrk, seconds, connections, profile
+        self.base: float | None = None
+
+    def load(self, url: str, headers: dict | None = None, name: str = "") -> dict:
+        server, seconds, spy = self.server, self.seconds, None
+        if self.profile and name and server.worker_pids() and seconds >= 4:
+            output = env.VAR / "profiles" / f"{re.sub(r'[^a-z0-9]+', '-', name)}.txt"
+            output.parent.mkdir(exist_ok=True)
+            spy = profile_worker(server.worker_pids()[0], seconds - 2, output)
+        if self.wrk:
+            result = run_wrk(self.wrk, url, seconds=seconds, connections=self.connections, headers=headers)
+        else:
+            result = run_python_client(url, seconds=seconds, connections=self.connections, headers=headers)
+        if not server.drain():
+            # A page slower than the load's timeout leaves up to `connections` requests queued
+            # behind two workers: minutes of work nobody waits for. Start afresh instead.
+            server.restart()
+            result["restarted_after"] = True
+        if spy:
+            spy.wait(timeout=60)
+            if output.exists():
+                result["profile"] = layer_shares(output.read_text())
+                result["profile_file"] = str(output.relative_to(env.BASE_DIR))
+        return result
+
+    def warm(self, pages: dict[str, str]) -> None:
+        """Both workers: templates, translations, connections (and, when on, the page cache)."""
+        for path in pages.values():
+            started = time.monotonic()
+            get(self.server.port, path)
+            if time.monotonic() - started < 0.5:
+                for _ in range(3):
+                    get(self.server.port, path)
+
+    def baseline(self, size: int, variant: str, table: Table) -> dict:
+        static = self.load(self.server.url(f"/static/{BASELINE}"))
+        static.update(page="static baseline", url=f"/static/{BASELINE}", bytes=size, variant="static",
+                      static_for=variant)  # fmt: skip
+        self.base = static["rps"] or None
+        table.row("static baseline", static["rps"], static["p50_ms"], static["p99_ms"], static["errors"], "100%")
+        return static
+
+    def ratio(self, rps: float) -> float | None:
+        return round(rps / self.base, 3) if self.base else None
+
+
+def _page_rows(run: Pass, pages: dict[str, str], variant: str, table: Table, target: float,
+               own: dict[str, str]) -> list[dict]:  # fmt: skip
+    """Load every page; ``variant`` "uncached" (page cache off) or "cached" (page cache on)."""
+    rows = []
+    for name, path in pages.items():
+        base = None
+        if name in own:
+            static = run.load(run.server.url(own[name]))
+            base = static["rps"] or None
+            table.row(f"static, {name}'s size", static["rps"], static["p50_ms"], static["p99_ms"], static["errors"],
+                      "100%")  # fmt: skip
+        status, headers, body = get(run.server.port, path)
+        row = {"page": name, "url": path, "variant": variant, "status": status, "bytes": len(body)}
+        if status != 200:
+            row.update(rps=None, errors=None)
+            rows.append(row)
+            table.row(name, f"status {status}")
+            continue
+        hits = cache_hits(run.server.port, path) if variant == "cached" else None
+        row["cache_hits"] = hits
+        row.update(run.load(run.server.url(path), name=f"{name} {variant}"))
+        row["ratio"] = run.ratio(row["rps"])
+        if base:  # compared with a static file of its own size
+            row.update(ratio_to_person_size=row["ratio"], static_same_size_rps=base, ratio=round(row["rps"] / base, 3))
+        ok_ratio = row["ratio"] >= target if row["ratio"] is not None else None
+        ok_p99 = row["p99_ms"] < TARGETS["page_p99_ms"] if row["p99_ms"] is not None else False
+        rows.append(row)
+        table.row(
+            name, row["rps"], row["p50_ms"], row["p99_ms"], row["errors"],
+            f"{row['ratio']:.0%}" if row["ratio"] is not None else "-",
+            verdict(ok_ratio), verdict(ok_p99), verdict(row["errors"] == 0),
+            f"{hits}/10" if hits is not None else "",
+        )  # fmt: skip
+        if row.get("profile"):
+            shares = ", ".join(f"{k} {v:.0%}" for k, v in list(row["profile"].items())[:4])
+            print(f"{'':24}worker time: {shares}", flush=True)
+    return rows
+
+
 def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int, connections: int,
             conditional: bool = True, profile: bool = False, log=print) -> list[dict]:  # fmt: skip
-    """Load the static baseline and every page; return one row per URL (and per revalidation pass)."""
+    """Load the static baseline and every page, first with the page cache off (every request
+    renders the page), then on, as deployed (a repeated request comes from the page cache), then
+    revalidating with the ETag; one row per URL and pass."""
     from django.test import Client
 
     person = Client().get(pages["person"])
     if person.status_code != 200:
         raise RuntimeError(f"the person page answered {person.status_code}")
     write_baseline(person.content)
+    own = own_baselines(pages, len(person.content))
     wrk = ensure_wrk(log)
     tool = "wrk" if wrk else "python client"
+    columns = [("page", 22), ("req/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("errors", 6), ("of static", 9),
+               ("ratio", 5), ("p99", 5), ("errs", 5), ("hits", 5)]  # fmt: skip
 
     rows = []
-    with Gunicorn(environment) as server:
-
-        def load(url: str, headers: dict | None = None, name: str = "") -> dict:
-            spy = None
-            if profile and name and server.worker_pids() and seconds >= 4:
-                output = env.VAR / "profiles" / f"{re.sub(r'[^a-z0-9]+', '-', name)}.txt"
-                output.parent.mkdir(exist_ok=True)
-                spy = profile_worker(server.worker_pids()[0], seconds - 2, output)
-            if wrk:
-                result = run_wrk(wrk, url, seconds=seconds, connections=connections, headers=headers)
-            else:
-                result = run_python_client(url, seconds=seconds, connections=connections, headers=headers)
-            if not server.drain():
-                # A page slower than the load's timeout leaves up to `connections` requests queued
-                # behind two workers: minutes of work nobody waits for. Start afresh instead.
-                server.restart()
-                result["restarted_after"] = True
-            if spy:
-                spy.wait(timeout=60)
-                if output.exists():
-                    result["profile"] = layer_shares(output.read_text())
-                    result["profile_file"] = str(output.relative_to(env.BASE_DIR))
-            return result
-
+    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "false"}) as server:
+        run = Pass(server, wrk=wrk, seconds=seconds, connections=connections, profile=profile)
         table = Table(
-            f"Pages under load ({tool}, {connections} connections, {seconds} s each; gunicorn 2 sync workers, "
-            f"production settings, 127.0.0.1:{server.port})",
-            [("page", 22), ("req/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("errors", 6), ("of static", 9),
-             ("ratio", 5), ("p99", 5), ("errs", 5)],
-        )  # fmt: skip
-        for path in pages.values():  # warm both workers: templates, translations, connections
-            started = time.monotonic()
-            get(server.port, path)
-            if time.monotonic() - started < 0.5:
-                for _ in range(3):
-                    get(server.port, path)
-        static = load(server.url(f"/static/{BASELINE}"))
-        static.update(page="static baseline", url=f"/static/{BASELINE}", bytes=len(person.content), variant="static")
-        rows.append(static)
-        table.row("static baseline", static["rps"], static["p50_ms"], static["p99_ms"], static["errors"], "100%")
-        base = static["rps"] or None
-        for name, path in pages.items():
-            status, headers, body = get(server.port, path)
-            row = {"page": name, "url": path, "variant": "uncached", "status": status, "bytes": len(body)}
-            if status != 200:
-                row.update(rps=None, errors=None)
-                rows.append(row)
-                table.row(name, f"status {status}")
-                continue
-            row.update(load(server.url(path), name=name))
-            row["ratio"] = round(row["rps"] / base, 3) if base else None
-            ok_ratio = row["ratio"] >= TARGETS["page_ratio_uncached"] if row["ratio"] is not None else None
-            ok_p99 = row["p99_ms"] < TARGETS["page_p99_ms"] if row["p99_ms"] is not None else False
-            rows.append(row)
-            table.row(
-                name, row["rps"], row["p50_ms"], row["p99_ms"], row["errors"],
-                f"{row['ratio']:.0%}" if row["ratio"] is not None else "-",
-                verdict(ok_ratio), verdict(ok_p99), verdict(row["errors"] == 0),
-            )  # fmt: skip
-            if row.get("profile"):
-                shares = ", ".join(f"{k} {v:.0%}" for k, v in list(row["profile"].items())[:4])
-                print(f"{'':24}worker time: {shares}", flush=True)
+            f"Pages under load, uncached: the page cache off, every request renders ({tool}, {connections} "
+            f"connections, {seconds} s each; gunicorn 2 sync workers, production settings, 127.0.0.1:{server.port})",
+            columns,
+        )
+        run.warm(pages)
+        rows.append(run.baseline(len(person.content), "uncached", table))
+        rows += _page_rows(run, pages, "uncached", table, TARGETS["page_ratio_uncached"], own)
+
+    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "true"}) as server:
+        run = Pass(server, wrk=wrk, seconds=seconds, connections=connections, profile=profile)
+        table = Table(
+            "Pages under load, cached: the page cache on, as deployed (hits: how many of 10 probes the "
+            "page cache answered)",
+            columns,
+        )
+        run.warm(pages)
+        rows.append(run.baseline(len(person.content), "cached", table))
+        rows += _page_rows(run, pages, "cached", table, TARGETS["page_ratio_cached"], own)
         if conditional:
             table = Table(
                 "Revalidation under load (If-None-Match with the page's ETag; 304 share from 10 probes)",
@@ -369,8 +452,8 @@ def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int,
                     table.row(name, "no ETag")
                     continue
                 row = {"page": name, "url": path, "variant": "revalidated", "etag_304_share": hits / 10}
-                row.update(load(server.url(path), {"If-None-Match": etag}))
-                row["ratio"] = round(row["rps"] / base, 3) if base else None
+                row.update(run.load(server.url(path), {"If-None-Match": etag}))
+                row["ratio"] = run.ratio(row["rps"])
                 rows.append(row)
                 table.row(
                     name, row["rps"], row["p50_ms"], row["p99_ms"], row["errors"], f"{row['ratio']:.0%}",

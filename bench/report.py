@@ -172,7 +172,7 @@ def markdown(data: dict) -> str:
         f"Measured {data['date'][:16].replace('T', ' ')} UTC, `--size {data['args'].get('size')}`"
         f" ({', '.join(data['args'].get('only', []))}), {m.get('cores')} cores {m.get('cpu')}, "
         f"{m.get('memory_gb')} GB, Python {m.get('python')}, Django {m.get('django')}, PostgreSQL "
-        f"{str(m.get('postgresql', '')).split()[0]}, gunicorn {m.get('gunicorn')}, {m.get('wrk') or 'no wrk'}; "
+        f"{(str(m.get('postgresql', '')).split() or ['?'])[0]}, gunicorn {m.get('gunicorn')}, {m.get('wrk') or 'no wrk'}; "
         f"load average {m.get('load_average_at_start', ['?'])[0]} at start, "
         f"{m.get('load_average_at_end', ['?'])[0]} at end; {data.get('seconds', '?')} s in all.",
         "",
@@ -183,19 +183,42 @@ def markdown(data: dict) -> str:
                 for g in data["generation"]] + [""]  # fmt: skip
     load = [r for r in data.get("load", []) if r.get("variant") in ("static", "uncached")]
     if load:
-        revalidated = {r["page"]: r for r in data["load"] if r.get("variant") == "revalidated" and r.get("rps")}
-        out += ["| page (under load) | req/s | p50 ms | p99 ms | errors | of static | 304: req/s, of static, 304s |",
-                "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
+        by_variant = {
+            variant: {r["page"]: r for r in data["load"] if r.get("variant") == variant and r.get("rps")}
+            for variant in ("cached", "revalidated")
+        }
+        statics = {r.get("static_for", "uncached"): r for r in data["load"] if r.get("variant") == "static"}
+        out += ["| page (under load) | uncached req/s | p50 ms | p99 ms | errors | of static | "
+                "cached req/s | p99 ms | errors | of static | hits | 304: req/s, of static, 304s |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]  # fmt: skip
+
+        def latency(value) -> str:
+            return "no answer" if value is None else str(value)
+
         for r in load:
             if r.get("rps") is None:
-                out.append(f"| {r['page']} | status {r.get('status')} | | | | | |")
+                out.append(f"| {r['page']} | status {r.get('status')} |" + " |" * 10)
                 continue
+            if r["variant"] == "static":
+                cached = statics.get("cached")
+                if r.get("static_for", "uncached") != "uncached":
+                    continue
+            else:
+                cached = by_variant["cached"].get(r["page"])
             ratio = "100 %" if r["variant"] == "static" else f"{r['ratio']:.1%}"
-            rv = revalidated.get(r["page"])
+            if cached:
+                cached_ratio = "100 %" if r["variant"] == "static" else f"{cached['ratio']:.1%}"
+                hits = "" if cached.get("cache_hits") is None else f"{cached['cache_hits']}/10"
+                cached_text = (
+                    f"{cached['rps']} | {latency(cached['p99_ms'])} | {cached['errors']} | {cached_ratio} | {hits}"
+                )
+            else:
+                cached_text = " | | | |"
+            rv = by_variant["revalidated"].get(r["page"])
             rv_text = f"{rv['rps']}, {rv['ratio']:.1%}, {round(rv['etag_304_share'] * 10)}/10" if rv else ""
             out.append(
-                f"| {r['page']} | {r['rps']} | {r['p50_ms'] if r['p50_ms'] is not None else 'no answer'} | "
-                f"{r['p99_ms'] if r['p99_ms'] is not None else 'no answer'} | {r['errors']} | {ratio} | {rv_text} |"
+                f"| {r['page']} | {r['rps']} | {latency(r['p50_ms'])} | {latency(r['p99_ms'])} | {r['errors']} | "
+                f"{ratio} | {cached_text} | {rv_text} |"
             )
         out.append("")
     if data.get("search"):

@@ -124,3 +124,47 @@ def test_name_spellings():
     assert generate.plain("Şəfəqli Ölar") == "Safaqli Olar"
     assert generate.cyrillic("Qəşəmov") == "Гашамов"
     assert generate.russian_latin("Xəlilov") == "Khalilov"
+
+
+def test_load_rows_are_judged_and_reported_per_pass():
+    """The load section's three passes: each page against its pass's baseline, the targets set
+    beside the worst page of each, a page missing the page cache reported."""
+    from bench.__main__ import judge
+    from bench.report import Results, markdown
+
+    def page(variant, name, rps, p99, ratio, **extra):
+        return {"variant": variant, "page": name, "rps": rps, "p50_ms": p99 / 2, "p99_ms": p99, "errors": 0,
+                "ratio": ratio, "status": 200, **extra}  # fmt: skip
+
+    results = Results({"size": 1000, "only": ["load"]})
+    results.data["load"] = [
+        page("static", "static baseline", 4000.0, 12.0, None, static_for="uncached"),
+        page("uncached", "home", 200.0, 300.0, 0.05),
+        page("uncached", "about", 1100.0, 40.0, 0.275),
+        page("static", "static baseline", 4100.0, 11.0, None, static_for="cached"),
+        page("cached", "home", 4200.0, 9.0, 1.02, cache_hits=10),
+        page("cached", "about", 2000.0, 20.0, 0.49, cache_hits=7),
+        {
+            "variant": "revalidated",
+            "page": "home",
+            "rps": 3000.0,
+            "ratio": 0.73,
+            "etag_304_share": 1.0,
+            "p50_ms": 5.0,
+            "p99_ms": 10.0,
+            "errors": 0,
+        },  # fmt: skip
+    ]
+    judge(results, 1000)
+    verdicts = {t["what"]: (t["figure"], t["verdict"]) for t in results.data["targets"]}
+    assert verdicts["pages uncached: throughput of static (worst page)"] == ("5% home", "MISS")
+    assert verdicts["pages uncached: p99 latency (worst page)"] == ("300.0 ms home", "MISS")
+    assert verdicts["pages cached: throughput of static (worst page)"] == ("49% about", "MISS")
+    assert verdicts["pages cached: p99 latency (worst page)"] == ("20.0 ms about", "PASS")
+    assert verdicts["pages cached: answered from the page cache"] == ("about", "MISS")
+    assert verdicts["pages revalidated (304): of static"] == ("73% home", "PASS")
+    text = markdown(results.data)
+    assert (
+        "| home | 200.0 | 150.0 | 300.0 | 0 | 5.0% | 4200.0 | 9.0 | 0 | 102.0% | 10/10 | 3000.0, 73.0%, 10/10 |" in text
+    )
+    assert "| static baseline | 4000.0 | 6.0 | 12.0 | 0 | 100 % | 4100.0 | 11.0 | 0 | 100 % |  |  |" in text
