@@ -109,3 +109,13 @@ def test_manage_py_is_a_development_runner_and_wsgi_defaults_to_production():
     )
     assert wsgi.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in wsgi.stderr
+
+
+@pytest.mark.django_db
+def test_the_sites_connections_run_without_parallel_workers():
+    """Parallel workers' start-up cost more than the site's short queries on a small server."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
