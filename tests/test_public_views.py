@@ -584,3 +584,25 @@ def test_the_count_is_kept_per_generation_and_follows_changes(client, settings):
     assert not [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]  # from the cache
     Victim.objects.filter(pk=people[0].pk).update(status=Status.WITHDRAWN)
     assert client.get("/en/victims/").context["result_count"] == 4
+
+
+def test_a_search_counts_its_matches_in_the_query_of_its_first_page(client, settings):
+    settings.PAGE_CACHE_ENABLED = False
+    from victims.normalize import search_key
+
+    bulk_people(70, photos=False)
+    Victim.objects.update(search_document=search_key("Sinaqov"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/en/victims/", {"q": "Sinaqov"})
+    assert response.context["result_count"] == 70
+    assert len(response.context["victims"]) == 60
+    assert not [q["sql"] for q in queries.captured_queries if "COUNT(*) AS" in q["sql"]]
+    assert [q["sql"] for q in queries.captured_queries if "OVER ()" in q["sql"]]
+    # The second page counts on its own (from the cache now) and shows the other ten.
+    second = client.get("/en/victims/", {"q": "Sinaqov", "page": 2})
+    assert second.context["result_count"] == 70 and len(second.context["victims"]) == 10
+    first_ids = {victim.pk for victim in response.context["victims"]}
+    assert first_ids.isdisjoint(victim.pk for victim in second.context["victims"])
+    # A search that finds nobody counts zero.
+    nobody = client.get("/en/victims/", {"q": "Qqqqqzzzz"})
+    assert nobody.context["result_count"] == 0 and list(nobody.context["victims"]) == []

@@ -56,17 +56,26 @@ def nearest_names(query: str, limit: int = 5) -> list[Victim]:
             cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [previous])
 
 
-class DeferredJoinPaginator(Paginator):
-    """Counts once per registry generation; pages past the first read their rows' ids first.
+class RegistryPaginator(Paginator):
+    """The registry's pages: counts kept per registry generation, a search's first page and its
+    count from one query, and deep pages through their ids.
 
-    ``OFFSET n`` over the full rows fetches and drops n rows from the table (150 ms for the last
-    page of 100,000 people); the ids alone come from the name index by an index-only scan (16 ms).
+    - A count is kept per registry generation and query (counting 100,000 people takes 5 ms).
+    - A search scores and sorts every match anyway: its first page carries the number of matches
+      as a window count, instead of a second pass over the matches (a common family name at
+      100,000 people: 24 ms for the count, 33 ms for the page).
+    - ``OFFSET n`` over full rows fetches and drops n rows (150 ms for the last page of 100,000
+      people); pages past the first read their rows' ids by an index-only scan first (16 ms).
     """
+
+    def __init__(self, *args, count_with_first_page: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_with_first_page = count_with_first_page
+        self._wanted = None
+        self._first_rows: list | None = None
 
     @cached_property
     def count(self) -> int:
-        """The number of matches, counted once per registry generation for each query (a count
-        of 100,000 published people takes 5 ms)."""
         queryset = self.object_list
         if not hasattr(queryset, "query"):
             return super().count
@@ -75,14 +84,28 @@ class DeferredJoinPaginator(Paginator):
         except EmptyResultSet:  # .none(): a search with nothing to search for
             return 0
         key = "count:" + hashlib.sha256(f"{sql}|{params!r}".encode()).hexdigest()
-        return cached_per_generation(key, queryset.count)
+        return cached_per_generation(key, self._count_uncached)
+
+    def _count_uncached(self) -> int:
+        queryset = self.object_list
+        if not (self.count_with_first_page and self._wanted == 1):
+            return queryset.count()
+        rows = list(queryset.annotate(matches_in_all=Window(Count("pk")))[: self.per_page + self.orphans])
+        self._first_rows = rows
+        return rows[0].matches_in_all if rows else 0
 
     def page(self, number):
+        try:
+            self._wanted = int(number)
+        except (TypeError, ValueError):
+            self._wanted = None
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if number == 1 and self._first_rows is not None:
+            return self._get_page(self._first_rows[:top], number, self)
         queryset = self.object_list
         if bottom and hasattr(queryset, "values"):
             rows = queryset.filter(pk__in=Subquery(queryset.values("pk")[bottom:top]))
@@ -97,7 +120,12 @@ class VictimListView(ListView):
     template_name = "victims/victim_list.html"
     context_object_name = "victims"
     paginate_by = 60
-    paginator_class = DeferredJoinPaginator
+    paginator_class = RegistryPaginator
+
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        return super().get_paginator(
+            queryset, per_page, orphans, allow_empty_first_page, count_with_first_page=bool(self.get_form().query)
+        )
 
     def get_form(self) -> RegistryFilterForm:
         if not hasattr(self, "_form"):
@@ -249,7 +277,7 @@ class EventDetailView(DetailView):
         context.update(
             canonical_url=self.request.build_absolute_uri(event.get_absolute_url()),
             people=list(people[: self.people_shown]),
-            people_count=people.count(),
+            people_count=cached_per_generation(f"event-people:{event.pk}", people.count),
         )
         events = list(
             Event.objects.published()
