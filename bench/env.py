@@ -66,9 +66,11 @@ def production_environment(url: str) -> dict[str, str]:
         "DJANGO_MEDIA_ROOT": str(MEDIA_ROOT),
         "DJANGO_PRIVATE_MEDIA_ROOT": str(PRIVATE_ROOT),
         "DJANGO_SETTINGS_MODULE": "memorial.settings",
-        # In-process sections time the views themselves; the load section turns it on for its
-        # cached pass.
+        # In-process sections time the views themselves (the load section turns the page cache on
+        # for its cached pass) and count every query a page issues, the generation's too (gunicorn
+        # runs with the deployed default of 1 s).
         "PAGE_CACHE_ENABLED": "false",
+        "REGISTRY_GENERATION_TTL": "0",
     }
 
 

@@ -418,7 +418,7 @@ def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int,
                ("ratio", 5), ("p99", 5), ("errs", 5), ("hits", 5)]  # fmt: skip
 
     rows = []
-    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "false"}) as server:
+    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "false", "REGISTRY_GENERATION_TTL": "1"}) as server:
         run = Pass(server, wrk=wrk, seconds=seconds, connections=connections, profile=profile)
         table = Table(
             f"Pages under load, uncached: the page cache off, every request renders ({tool}, {connections} "
@@ -429,7 +429,7 @@ def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int,
         rows.append(run.baseline(len(person.content), "uncached", table))
         rows += _page_rows(run, pages, "uncached", table, TARGETS["page_ratio_uncached"], own)
 
-    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "true"}) as server:
+    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "true", "REGISTRY_GENERATION_TTL": "1"}) as server:
         run = Pass(server, wrk=wrk, seconds=seconds, connections=connections, profile=profile)
         table = Table(
             "Pages under load, cached: the page cache on, as deployed (hits: how many of 10 probes the "
