@@ -138,6 +138,8 @@ CACHES = {
 CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("PAGE_CACHE_ENTRIES", default=1000))
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=24 * 60 * 60)
+# Larger pages are not kept (a 5,000-URL sitemap section is 3 MB): entries x this bounds the memory.
+PAGE_CACHE_MAX_ENTRY_BYTES = env.int("PAGE_CACHE_MAX_ENTRY_BYTES", default=512 * 1024)
 # How long a worker trusts the generation it read: a change made by another process shows on
 # the public pages within this many seconds (a change made in the same process, at once).
 REGISTRY_GENERATION_TTL = env.float("REGISTRY_GENERATION_TTL", default=1.0)

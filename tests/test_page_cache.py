@@ -132,3 +132,17 @@ def test_pages_are_stored_with_the_production_two_factor_check(client, settings)
     assert first["X-Cache"] == "MISS" and "Cookie" in first["Vary"]
     again = client.get("/en/victims/")
     assert again["X-Cache"] == "HIT" and again["Vary"] == first["Vary"]
+
+
+def test_made_up_parameters_and_huge_pages_are_not_kept(client, settings):
+    """Only the parameters the pages read make a cache key: anything else is answered afresh,
+    so nobody can fill the cache with copies of a page; pages over the size limit are not kept."""
+    VictimFactory()
+    assert client.get("/en/victims/", {"q": "Sinaq", "page": 1})["X-Cache"] == "MISS"
+    assert client.get("/en/victims/", {"q": "Sinaq", "page": 1})["X-Cache"] == "HIT"
+    response = client.get("/en/victims/", {"q": "Sinaq", "utm_source": "spam"})
+    assert response.status_code == 200 and "X-Cache" not in response
+    assert client.get("/sitemap.xml")["X-Cache"] == "MISS"
+    settings.PAGE_CACHE_MAX_ENTRY_BYTES = 1000
+    assert "X-Cache" not in client.get("/en/about/")  # a few kilobytes: not kept
+    assert "X-Cache" not in client.get("/en/about/")

@@ -189,6 +189,17 @@ public_page_method = method_decorator(public_page, name="dispatch")
 # --- The page cache -------------------------------------------------------------------------
 
 PAGE_CACHE_ALIAS = "pages"
+
+
+def _known_parameters() -> frozenset[str]:
+    """The query parameters the public pages read: the registry's filters, its pages, the
+    sitemap's pages. A request with any other parameter is answered without the cache, so that
+    made-up parameters cannot fill it with copies of a page (or of a 3 MB sitemap section)."""
+    from victims.filters import RegistryFilterForm
+
+    return frozenset(RegistryFilterForm.base_fields) | {"page", "p"}
+
+
 # Cookies that can change what a page shows, or mark a signed-in visitor: never from the cache.
 _PERSONAL_COOKIES = ("messages",)
 _NOT_STORED_HEADERS = {"set-cookie", "x-cache", "content-security-policy"}
@@ -206,18 +217,23 @@ class PublicPageCacheMiddleware:
     Placed right after WhiteNoise: a hit skips sessions, translation, authentication and the
     view, and costs one cache read (plus, once a second per worker, the generation query).
     Only answers of views decorated with :func:`public_page` are stored: status 200, no cookie
-    set. A hit still answers ``If-None-Match`` with 304. ``X-Cache`` says HIT or MISS.
+    set, at most ``PAGE_CACHE_MAX_ENTRY_BYTES``, and only for URLs whose query parameters are
+    the ones the pages read. A hit still answers ``If-None-Match`` with 304. ``X-Cache`` says
+    HIT or MISS.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
         # Only the public pages' paths are looked up: the language-prefixed pages and the sitemaps.
         self.prefixes = tuple(f"/{code}/" for code, _name in settings.LANGUAGES) + ("/sitemap",)
+        self.parameters = _known_parameters()
 
     def _bypass(self, request) -> bool:
         if not settings.PAGE_CACHE_ENABLED or request.method not in ("GET", "HEAD"):
             return True
         if not request.path.startswith(self.prefixes):
+            return True
+        if any(name not in self.parameters for name in request.GET):
             return True
         cookies = request.COOKIES
         return settings.SESSION_COOKIE_NAME in cookies or any(name in cookies for name in _PERSONAL_COOKIES)
@@ -244,11 +260,14 @@ class PublicPageCacheMiddleware:
     def _storable(response) -> bool:
         # "Vary: Cookie" (the two-factor check looked at the session) does not matter here: only
         # requests without a session cookie get this far, and such a visitor has no session.
+        # Pages larger than PAGE_CACHE_MAX_ENTRY_BYTES (sitemap sections of a large registry) are
+        # not kept: a thousand of them would not fit in a worker's memory; they still get a 304.
         return (
             getattr(response, "page_cacheable", False)
             and response.status_code == 200
             and not response.streaming
             and not response.cookies
+            and len(response.content) <= settings.PAGE_CACHE_MAX_ENTRY_BYTES
         )
 
     @staticmethod
