@@ -76,7 +76,7 @@ def public_pages(size: int, language: str = "az") -> dict[str, str]:
             "sources": _reverse("victims:source_list"),
             "statistics": _reverse("victims:statistics"),
             "about": _reverse("about"),
-            # The people section, page 1 (5,000 URLs with their language alternates); sitemap.xml is the index.
+            # The people section, page 1 (600 URLs with their language alternates); sitemap.xml is the index.
             "sitemap": _reverse("django.contrib.sitemaps.views.sitemap", section="victims") or "/sitemap.xml",
         }
     return {name: url for name, url in pages.items() if url}
