@@ -146,3 +146,21 @@ def test_made_up_parameters_and_huge_pages_are_not_kept(client, settings):
     settings.PAGE_CACHE_MAX_ENTRY_BYTES = 1000
     assert "X-Cache" not in client.get("/en/about/")  # a few kilobytes: not kept
     assert "X-Cache" not in client.get("/en/about/")
+
+
+def test_an_import_shows_at_once_in_the_process_that_ran_it(client, settings, django_capture_on_commit_callbacks):
+    """An import writes in bulk and sends no signal; it still resets this process's generation."""
+    from tests.factories import SourceFactory
+    from tests.test_import import _csv
+    from victims.exchange.services import registry_import
+
+    settings.REGISTRY_GENERATION_TTL = 3600
+    forget_generation()
+    SourceFactory(key="sinaq-menbe")
+    assert "Sınaqimportov" not in client.get("/en/victims/").content.decode()
+    rows = [{"uuid": "", "family_name": "Sınaqimportov", "given_name": "Testəli", "category": "killed",
+             "death_date": "1990-01-20", "status": "published", "citations": "sinaq-menbe|p. 1|ölüm"}]  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        result = registry_import(_csv(rows), file_name="new.csv", may_publish=True)
+    assert result.ok, result.problems
+    assert "Sınaqimportov" in client.get("/en/victims/").content.decode()

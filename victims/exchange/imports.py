@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from memorial.partialdates import Precision, parse_iso_partial_date
+from victims.caching import forget_generation
 from victims.exchange.columns import CITATIONS, LANGUAGES, VARIANTS, VICTIM_IMPORT_HEADER, decode_list
 from victims.exchange.readers import FileProblem, RawRow, read_table
 from victims.models import (
@@ -183,6 +184,8 @@ def registry_import(
                 result.problems.append(Problem(number, column, message))
             if result.problems or dry_run:
                 raise _Rollback
+            # Bulk writes send no signal: this process's pages show the import at once all the same.
+            transaction.on_commit(forget_generation)
     except _Rollback:
         pass
     result.problems.sort(key=lambda p: (p.row or 0, p.column))
