@@ -78,7 +78,8 @@ def test_curator_adds_a_person_and_an_editor_publishes(browser, live_server, dja
     assert victim.citations.get().source.key
     thumbnail = curator.locator("img.victim-thumb").first
     assert thumbnail.is_visible()
-    assert curator.evaluate("img => img.complete && img.naturalWidth > 0", thumbnail.element_handle())
+    # Lazy-loaded: wait until it has arrived (a broken image never gets a natural width).
+    curator.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle())
     screenshot(curator, "admin-victim-changelist")
 
     # The curator cannot publish: there is no such button on the record.

@@ -93,9 +93,10 @@ _SLUG_MARK = "card-slug-marker"
 
 
 @register.simple_tag
-def picture(photo, size: str, language: str = "") -> SafeString:
+def picture(photo, size: str, language: str = "", eager: bool = False) -> SafeString:
     """A photo rendition as ``<picture>`` (WebP with a JPEG fallback), its alternative text in the
-    page's language or, marked with ``lang``, in the photo's original language."""
+    page's language or, marked with ``lang``, in the photo's original language. Lazy-loaded, except
+    ``eager`` (the first photo of a person page: it is at the top and the page's largest image)."""
     if photo is None:
         return mark_safe("")  # noqa: S308 - empty
     info = (photo.renditions or {}).get(size, {})
@@ -106,9 +107,10 @@ def picture(photo, size: str, language: str = "") -> SafeString:
     source = format_html('\n  <source srcset="{}" type="image/webp">', webp) if webp else ""
     lang = format_html(' lang="{}"', alt.language) if alt.is_fallback else ""
     dimensions = format_html(' width="{}" height="{}"', info["width"], info["height"]) if info.get("width") else ""
+    loading = "" if eager else ' loading="lazy"'
     return format_html(
-        '<picture>{}\n  <img src="{}" alt="{}"{}{} loading="lazy" decoding="async">\n</picture>',
-        source, jpeg or webp, alt.text, lang, dimensions,
+        '<picture>{}\n  <img src="{}" alt="{}"{}{}{} decoding="async">\n</picture>',
+        source, jpeg or webp, alt.text, lang, dimensions, mark_safe(loading),  # noqa: S308 - a constant
     )  # fmt: skip
 
 
