@@ -74,6 +74,12 @@ def production_environment(url: str) -> dict[str, str]:
     }
 
 
+def served(environment: dict[str, str], *, page_cache: bool = True) -> dict[str, str]:
+    """The environment of a gunicorn serving the site as deployed: the generation read once a
+    second per worker, the page cache on (or off, for the uncached pass)."""
+    return {**environment, "PAGE_CACHE_ENABLED": str(page_cache).lower(), "REGISTRY_GENERATION_TTL": "1"}
+
+
 def configure(url: str) -> dict[str, str]:
     """Put the benchmark's environment into this process (call before ``django.setup()``)."""
     environment = production_environment(url)

@@ -406,6 +406,31 @@ def _page_rows(run: Pass, pages: dict[str, str], variant: str, table: Table, tar
     return rows
 
 
+def _revalidation_rows(run: Pass, pages: dict[str, str]) -> list[dict]:
+    """Load every page sending its ETag in ``If-None-Match`` (answered with 304)."""
+    rows = []
+    table = Table(
+        "Revalidation under load (If-None-Match with the page's ETag; 304 share from 10 probes)",
+        [("page", 22), ("req/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("errors", 6), ("of static", 9),
+         ("304s", 5), ("ratio", 5)],
+    )  # fmt: skip
+    for name, path in pages.items():
+        etag, hits = etag_hits(run.server.port, path)
+        if not etag:
+            rows.append({"page": name, "url": path, "variant": "revalidated", "etag": None})
+            table.row(name, "no ETag")
+            continue
+        row = {"page": name, "url": path, "variant": "revalidated", "etag_304_share": hits / 10}
+        row.update(run.load(run.server.url(path), {"If-None-Match": etag}))
+        row["ratio"] = run.ratio(row["rps"])
+        rows.append(row)
+        table.row(
+            name, row["rps"], row["p50_ms"], row["p99_ms"], row["errors"], f"{row['ratio']:.0%}",
+            f"{hits}/10", verdict(row["ratio"] >= TARGETS["page_ratio_cached"]),
+        )  # fmt: skip
+    return rows
+
+
 def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int, connections: int,
             conditional: bool = True, profile: bool = False, log=print) -> list[dict]:  # fmt: skip
     """Load the static baseline and every page, first with the page cache off (every request
@@ -423,46 +448,20 @@ def measure(pages: dict[str, str], environment: dict[str, str], *, seconds: int,
     columns = [("page", 22), ("req/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("errors", 6), ("of static", 9),
                ("ratio", 5), ("p99", 5), ("errs", 5), ("hits", 5)]  # fmt: skip
 
+    titles = {
+        "uncached": f"Pages under load, uncached: the page cache off, every request renders ({tool}, {connections} "
+        f"connections, {seconds} s each; gunicorn 2 sync workers, production settings, 127.0.0.1:{{port}})",
+        "cached": "Pages under load, cached: the page cache on, as deployed (hits: how many of 10 probes the "
+        "page cache answered)",
+    }
     rows = []
-    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "false", "REGISTRY_GENERATION_TTL": "1"}) as server:
-        run = Pass(server, wrk=wrk, seconds=seconds, connections=connections, profile=profile)
-        table = Table(
-            f"Pages under load, uncached: the page cache off, every request renders ({tool}, {connections} "
-            f"connections, {seconds} s each; gunicorn 2 sync workers, production settings, 127.0.0.1:{server.port})",
-            columns,
-        )
-        run.warm(pages)
-        rows.append(run.baseline(len(person.content), "uncached", table))
-        rows += _page_rows(run, pages, "uncached", table, TARGETS["page_ratio_uncached"], own)
-
-    with Gunicorn({**environment, "PAGE_CACHE_ENABLED": "true", "REGISTRY_GENERATION_TTL": "1"}) as server:
-        run = Pass(server, wrk=wrk, seconds=seconds, connections=connections, profile=profile)
-        table = Table(
-            "Pages under load, cached: the page cache on, as deployed (hits: how many of 10 probes the "
-            "page cache answered)",
-            columns,
-        )
-        run.warm(pages)
-        rows.append(run.baseline(len(person.content), "cached", table))
-        rows += _page_rows(run, pages, "cached", table, TARGETS["page_ratio_cached"], own)
-        if conditional:
-            table = Table(
-                "Revalidation under load (If-None-Match with the page's ETag; 304 share from 10 probes)",
-                [("page", 22), ("req/s", 8), ("p50 ms", 8), ("p99 ms", 8), ("errors", 6), ("of static", 9),
-                 ("304s", 5), ("ratio", 5)],
-            )  # fmt: skip
-            for name, path in pages.items():
-                etag, hits = etag_hits(server.port, path)
-                if not etag:
-                    rows.append({"page": name, "url": path, "variant": "revalidated", "etag": None})
-                    table.row(name, "no ETag")
-                    continue
-                row = {"page": name, "url": path, "variant": "revalidated", "etag_304_share": hits / 10}
-                row.update(run.load(server.url(path), {"If-None-Match": etag}))
-                row["ratio"] = run.ratio(row["rps"])
-                rows.append(row)
-                table.row(
-                    name, row["rps"], row["p50_ms"], row["p99_ms"], row["errors"], f"{row['ratio']:.0%}",
-                    f"{hits}/10", verdict(row["ratio"] >= TARGETS["page_ratio_cached"]),
-                )  # fmt: skip
+    for variant, title in titles.items():
+        with Gunicorn(env.served(environment, page_cache=variant == "cached")) as server:
+            run = Pass(server, wrk=wrk, seconds=seconds, connections=connections, profile=profile)
+            table = Table(title.format(port=server.port), columns)
+            run.warm(pages)
+            rows.append(run.baseline(len(person.content), variant, table))
+            rows += _page_rows(run, pages, variant, table, TARGETS[f"page_ratio_{variant}"], own)
+            if variant == "cached" and conditional:
+                rows += _revalidation_rows(run, pages)
     return rows

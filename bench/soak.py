@@ -350,8 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.db import connections
 
     connections.close_all()
-    # The site as deployed: the page cache on, the generation read once a second per worker.
-    result = soak(args, {**environment, "PAGE_CACHE_ENABLED": "true", "REGISTRY_GENERATION_TTL": "1"}, paths)
+    result = soak(args, env.served(environment), paths)  # the site as deployed, page cache on
     result["database"] = url.rsplit("/", 1)[-1]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

@@ -11,8 +11,8 @@ never keeps a withdrawn record.
 
 The public pages carry nothing per visitor (no CSRF token, no CSP nonce, no session), so the
 rendered page is also kept on the server: :class:`PublicPageCacheMiddleware` answers a repeated
-request for the same URL from the ``pages`` cache, under a key made of the release, the day, the
-registry's generation and the full URL. Each worker reads the generation at most once per
+request for the same URL from the ``pages`` cache, under the page's fingerprint: the day, the
+registry's generation (which includes the release) and the full URL. Each worker reads the generation at most once per
 ``REGISTRY_GENERATION_TTL`` seconds (default 1 s), and at once after a change it committed itself:
 a change made by another process shows within that time.
 """
@@ -139,8 +139,9 @@ def forget_generation() -> None:
     _generation.value = None
 
 
-def forget_generation_on_commit(*args, **kwargs) -> None:
-    """Signal receiver: a change to public content in this process shows on its next request."""
+def forget_generation_on_commit() -> None:
+    """A change to public content in this process shows on its next request (and, inside a
+    transaction, on the first one after the commit)."""
     transaction.on_commit(forget_generation)
     forget_generation()
 
@@ -159,11 +160,16 @@ def cached_per_generation[T](name: str, compute: Callable[[], T]) -> T:
     return value
 
 
-def public_etag(request, *args, **kwargs) -> str:
-    # Today's date too: the home page counts the years since 1990.
+def page_fingerprint(request) -> str:
+    """What a public page's bytes depend on: the day (the home page counts the years since 1990),
+    the registry's generation (which includes the release) and the full URL (which carries the
+    language). Both the page's ETag and its page cache key."""
     today = timezone.localdate().isoformat()
-    key = "|".join([today, registry_generation(), get_language() or "", request.get_full_path()])
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return hashlib.sha256(f"{today}|{registry_generation()}|{request.get_full_path()}".encode()).hexdigest()
+
+
+def public_etag(request, *args, **kwargs) -> str:
+    return page_fingerprint(request)[:32]
 
 
 def public_page(view):
@@ -205,12 +211,6 @@ _PERSONAL_COOKIES = ("messages",)
 _NOT_STORED_HEADERS = {"set-cookie", "x-cache", "content-security-policy"}
 
 
-def page_cache_key(request) -> str:
-    today = timezone.localdate().isoformat()
-    raw = f"{today}|{registry_generation()}|{request.get_full_path()}"
-    return "page:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
 class PublicPageCacheMiddleware:
     """Answer anonymous GET and HEAD requests for public pages from the ``pages`` cache.
 
@@ -242,7 +242,7 @@ class PublicPageCacheMiddleware:
         if self._bypass(request):
             return self.get_response(request)
         try:
-            key = page_cache_key(request)
+            key = "page:" + page_fingerprint(request)
         except DatabaseError:
             return self.get_response(request)  # the database middleware answers with its 503 page
         pages = caches[PAGE_CACHE_ALIAS]

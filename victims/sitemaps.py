@@ -12,6 +12,7 @@ from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from victims.links import slug_url_maker
 from victims.models import Event, Victim
 
 
@@ -51,21 +52,20 @@ class _I18nSitemap(Sitemap):
     # alternates, so a page stays under the page cache's 512 KB per entry and renders in ~20 ms.
     # The protocol allows 50,000 URLs a file and 50,000 files in the index (sitemap.xml).
     limit = 600
-    # Records: their page's URL name. Reversed once per language and request with a marker slug,
+    # Records: their page's URL name, reversed once per language and request (slug_url_maker),
     # not once per URL and alternate (four reverses per URL took most of a section's time).
     detail_view: str | None = None
-    _MARK = "sitemap-slug-marker"
 
     def _location(self, item, force_lang_code=None):
         if self.detail_view is None:
             return super()._location(item, force_lang_code)
         record, lang_code = item
         language = force_lang_code or lang_code
-        patterns = self.__dict__.setdefault("_patterns", {})
-        if (pattern := patterns.get(language)) is None:
+        makers = self.__dict__.setdefault("_url_makers", {})
+        if (url := makers.get(language)) is None:
             with translation.override(language):
-                pattern = patterns[language] = reverse(self.detail_view, kwargs={"slug": self._MARK})
-        return pattern.replace(self._MARK, record.slug)
+                url = makers[language] = slug_url_maker(self.detail_view)
+        return url(record.slug)
 
     def _items(self):
         items = self.items()

@@ -14,7 +14,7 @@ from django.contrib.postgres.search import TrigramWordSimilarity
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Subquery, Window
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, DenseRank
 from django.http import HttpResponse
 from django.utils.functional import cached_property
@@ -77,7 +77,7 @@ class RegistryPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if not hasattr(queryset, "query"):
+        if not isinstance(queryset, QuerySet):
             return super().count
         try:
             sql, params = queryset.query.sql_with_params()
@@ -107,7 +107,7 @@ class RegistryPaginator(Paginator):
         if number == 1 and self._first_rows is not None:
             return self._get_page(self._first_rows[:top], number, self)
         queryset = self.object_list
-        if bottom and hasattr(queryset, "values"):
+        if bottom and isinstance(queryset, QuerySet):
             rows = queryset.filter(pk__in=Subquery(queryset.values("pk")[bottom:top]))
             return self._get_page(rows, number, self)
         return super().page(number)

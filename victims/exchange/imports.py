@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from memorial.partialdates import Precision, parse_iso_partial_date
-from victims.caching import forget_generation
+from victims.caching import forget_generation_on_commit
 from victims.exchange.columns import CITATIONS, LANGUAGES, VARIANTS, VICTIM_IMPORT_HEADER, decode_list
 from victims.exchange.readers import FileProblem, RawRow, read_table
 from victims.models import (
@@ -185,7 +185,7 @@ def registry_import(
             if result.problems or dry_run:
                 raise _Rollback
             # Bulk writes send no signal: this process's pages show the import at once all the same.
-            transaction.on_commit(forget_generation)
+            forget_generation_on_commit()
     except _Rollback:
         pass
     result.problems.sort(key=lambda p: (p.row or 0, p.column))

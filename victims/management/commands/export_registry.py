@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from victims.exchange.columns import RECORD_TYPES
 from victims.exchange.exports import FORMATS
 from victims.exchange.services import ExportFilters, registry_export
+from victims.management.users import user_option
 from victims.models import Category, Status
 
 
@@ -38,11 +38,7 @@ class Command(BaseCommand):
         statuses = options["status"] or [Status.PUBLISHED]
         if "all" in statuses:
             statuses = list(Status.values)
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {options['user']!r}.")
+        user = user_option(options["user"])
         filters = ExportFilters(
             statuses=statuses, categories=options["category"] or [],
             death_from=options["death_from"], death_to=options["death_to"],

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from victims.exchange.services import registry_import
+from victims.management.users import user_option
 
 
 class Command(BaseCommand):
@@ -33,11 +33,7 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No file {path}.")
-        user = None
-        if options["user"]:
-            user = get_user_model().objects.filter(username=options["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {options['user']!r}.")
+        user = user_option(options["user"])
         result = registry_import(
             path, user=user, dry_run=options["dry_run"], confirm_duplicates=options["confirm_duplicates"]
         )
