@@ -136,7 +136,8 @@ CACHES = {
     "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://memorial-pages"),
 }
 CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("PAGE_CACHE_ENTRIES", default=1000))
-PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# Off by default under DEBUG: a template edited during development shows on the next request.
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=not DEBUG)
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=24 * 60 * 60)
 # Larger pages are not kept (a 5,000-URL sitemap section is 3 MB): entries x this bounds the memory.
 PAGE_CACHE_MAX_ENTRY_BYTES = env.int("PAGE_CACHE_MAX_ENTRY_BYTES", default=512 * 1024)

@@ -119,3 +119,12 @@ def test_the_sites_connections_run_without_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+def test_the_page_cache_is_on_in_production_and_off_under_debug():
+    code = "print(settings.PAGE_CACHE_ENABLED)"
+    production = run_django({"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": GOOD_KEY}, code)
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split() == ["True"]
+    development = run_django({"DJANGO_ENV": "development"}, code)
+    assert development.stdout.split() == ["False"]
