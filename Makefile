@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2
 	$$(command -v python3.14 python3.13 python3.12 python3 2>/dev/null); do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help run test venv db stop migrate content superuser static messages browser lint bench serve-prod clean
+.PHONY: help run test venv db stop migrate content superuser static messages makemessages browser lint bench serve-prod clean
 
 help:
 	@echo "make run    set everything up and serve the memorial on http://$(HOST):$(PORT)"
@@ -46,6 +46,11 @@ stop: venv
 
 messages: venv
 	$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+# After changing translatable strings: refresh the catalogues (no source locations, so that
+# parallel work merges entry by entry), then translate the new entries in az and ru.
+makemessages: venv
+	$(PY) manage.py makemessages -l az -l ru -l en --no-location --ignore=.venv --ignore=var --ignore=bench -v 0
 
 migrate: db messages
 	$(PY) manage.py migrate --no-input -v 1
