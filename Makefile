@@ -51,6 +51,7 @@ messages: venv
 # parallel work merges entry by entry), then translate the new entries in az and ru.
 makemessages: venv
 	$(PY) manage.py makemessages -l az -l ru -l en --no-location --ignore=.venv --ignore=var --ignore=bench -v 0
+	@sed -i "/^\"POT-Creation-Date: /d" locale/*/LC_MESSAGES/django.po  # a date in every run: a conflict in every merge
 
 migrate: db messages
 	$(PY) manage.py migrate --no-input -v 1
