@@ -155,3 +155,22 @@ def _empty_caches():
         cache.clear()
     forget_generation()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _generation_moves_inside_the_test_transaction(request):
+    """The registry generation moves when a transaction commits (a deferred trigger, migration
+    0007). A test that runs inside one transaction never commits, so there the triggers fire at
+    each statement instead, as if each statement committed. The commit-time behaviour itself is
+    tested with real commits on several connections (tests/test_generation.py)."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if "db" not in names and marker is None:
+        return
+    if "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS registry_generation_bump IMMEDIATE")

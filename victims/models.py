@@ -635,3 +635,23 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.format} {self.record_type}"
+
+
+class RegistryGeneration(models.Model):
+    """One row whose ``value`` changes at every commit that changes what the public sees.
+
+    Written only by database triggers (migration 0007): a deferred trigger on every table the
+    public pages read sets a fresh value from a sequence while the transaction commits, under the
+    row's lock, so the new value becomes visible together with the change, whatever order
+    transactions commit in. ``victims.caching`` reads it to key the page cache and the ETags.
+    """
+
+    value = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registry generation")
+        verbose_name_plural = _("registry generation")
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.changed_at})"
