@@ -39,10 +39,10 @@ venv: $(STAMP)
 
 # The project's own PostgreSQL, unless DATABASE_URL names another server.
 db: venv
-	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m memorial.localdb start; fi
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m common.localdb start; fi
 
 stop: venv
-	$(PY) -m memorial.localdb stop
+	$(PY) -m common.localdb stop
 
 messages: venv
 	$(PY) manage.py compilemessages --ignore=.venv -v 0

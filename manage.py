@@ -6,7 +6,7 @@ import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "memorial.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # manage.py is the development runner: with no DJANGO_ENV it is development (DEBUG on, the local
     # PostgreSQL). The WSGI entry point (gunicorn) defaults to production; so does a server whose
     # environment or .env sets DJANGO_ENV=production.

@@ -26,7 +26,7 @@ def database_url() -> str:
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
         return url
-    from memorial import localdb
+    from common import localdb
 
     cluster = localdb.start(quiet=True)
     localdb.ensure_database(cluster, localdb.find_bindir(), BENCH_DB)
@@ -39,7 +39,7 @@ def recreate_database() -> bool:
         return False
     from django.db import connections
 
-    from memorial import localdb
+    from common import localdb
 
     connections.close_all()
     cluster = localdb.Cluster(localdb.cluster_root())
@@ -65,7 +65,7 @@ def production_environment(url: str) -> dict[str, str]:
         "DJANGO_STATIC_ROOT": str(STATIC_ROOT),
         "DJANGO_MEDIA_ROOT": str(MEDIA_ROOT),
         "DJANGO_PRIVATE_MEDIA_ROOT": str(PRIVATE_ROOT),
-        "DJANGO_SETTINGS_MODULE": "memorial.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         # In-process sections time the views themselves (the load section turns the page cache on
         # for its cached pass) and count every query a page issues, the generation's too (gunicorn
         # runs with the deployed default of 1 s).

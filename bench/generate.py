@@ -25,7 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from memorial.partialdates import Precision
+from common.partialdates import Precision
 from victims.normalize import initial_letter, search_document, slug_text
 
 MARKER = "synthetic"

@@ -147,7 +147,7 @@ def get(port: int, path: str, headers: dict | None = None, timeout: float = 120)
 
 
 class Gunicorn:
-    """``gunicorn memorial.wsgi`` with two sync workers on 127.0.0.1, as deployed."""
+    """``gunicorn config.wsgi`` with two sync workers on 127.0.0.1, as deployed."""
 
     def __init__(self, environment: dict[str, str], *, workers: int = 2, log: Path | None = None, ready_path: str = ""):
         self.port = free_port()
@@ -159,7 +159,7 @@ class Gunicorn:
         self.ready_path = ready_path or f"/static/{BASELINE}"
 
     def __enter__(self) -> Gunicorn:
-        command = [sys.executable, "-m", "gunicorn", "memorial.wsgi", "--workers", str(self.workers),
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(self.workers),
                    "--bind", f"127.0.0.1:{self.port}", "--timeout", "60", "--log-level", "warning"]  # fmt: skip
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(

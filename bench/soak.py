@@ -323,7 +323,7 @@ def report(result: dict) -> str:
 def soak_database_url() -> str:
     """The soak's own database ``memorial_soak`` in the project's cluster (created if missing): the
     benchmarks may recreate theirs at any time."""
-    from memorial import localdb
+    from common import localdb
 
     cluster = localdb.start(quiet=True)
     localdb.ensure_database(cluster, localdb.find_bindir(), SOAK_DB)

@@ -45,7 +45,7 @@ def default_backup_root() -> Path:
 
 def pg_tool(name: str) -> str:
     """Path of a PostgreSQL client program: the local installation's, else the one on PATH."""
-    from memorial import localdb
+    from common import localdb
 
     try:
         candidate = localdb.find_bindir() / name

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from memorial.partialdates import Precision, partial_date_constraints
+from common.partialdates import Precision, partial_date_constraints
 
 
 class StatementQuerySet(models.QuerySet):

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
+from common.translation_fallback import translated
 from memorial.models import Statement
 from memorial.statement import paragraphs_html
-from memorial.translation_fallback import translated
 from victims.caching import public_page
 
 BLACK_JANUARY = datetime.date(1990, 1, 20)

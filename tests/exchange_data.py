@@ -7,7 +7,7 @@ import datetime
 
 from django.utils import timezone
 
-from memorial.partialdates import Precision
+from common.partialdates import Precision
 from tests.factories import EventFactory, PlaceFactory, SourceFactory, VictimFactory
 from victims import services
 from victims.models import Category, Citation, Gender, NameVariant, Status

@@ -8,7 +8,7 @@ import datetime
 import factory
 from django.utils import timezone
 
-from memorial.partialdates import Precision
+from common.partialdates import Precision
 from victims import services
 from victims.models import Category, Citation, Event, NameVariant, Place, Source, Status, Victim
 

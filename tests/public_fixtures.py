@@ -8,7 +8,7 @@ import io
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
-from memorial.partialdates import Precision
+from common.partialdates import Precision
 from tests.factories import CitationFactory, NameVariantFactory, PlaceFactory, SourceFactory, VictimFactory
 from victims import images, services
 from victims.models import Category, Event, Gender, Photo

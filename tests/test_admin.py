@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from memorial.partialdates import Precision
+from common.partialdates import Precision
 from tests.factories import CitationFactory, EventFactory, NameVariantFactory, PlaceFactory, VictimFactory
 from victims import services
 from victims.models import Category, ExportLog, Photo, Status, Victim

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from memorial.partialdates import format_partial_date
-from memorial.translation_fallback import translated
+from common.partialdates import format_partial_date
+from common.translation_fallback import translated
 from tests.factories import EventFactory, VictimFactory
 
 JAN_20 = datetime.date(1990, 1, 20)

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from memorial.partialdates import Precision
+from common.partialdates import Precision
 from tests.exchange_data import rich_registry
 from tests.factories import PlaceFactory, SourceFactory, VictimFactory
 from victims.exchange.columns import VICTIM_IMPORT_HEADER

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from memorial import localdb
+from common import localdb
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from memorial.partialdates import Precision, format_partial_date
+from common.partialdates import Precision, format_partial_date
 from tests.factories import CitationFactory, EventFactory, PlaceFactory, SourceFactory, VictimFactory
 from victims.models import Citation, Event, Photo, Place, Status, Victim
 

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from memorial.partialdates import Precision
+from common.partialdates import Precision
 from tests.factories import (
     CitationFactory,
     EventFactory,

@@ -68,7 +68,7 @@ def deployed(transactional_db, tmp_path):
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
         "DJANGO_PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "DJANGO_SETTINGS_MODULE": "memorial.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "PAGE_CACHE_ENABLED": "true",
         "REGISTRY_GENERATION_TTL": str(GENERATION_TTL),
     }

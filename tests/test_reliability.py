@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError
 
-from memorial import health, localdb
+from common import localdb
+from memorial import health
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -136,7 +137,7 @@ def test_database_outage_gives_503_and_the_site_recovers_by_itself(throwaway_clu
     base, cluster = throwaway_cluster
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update(
-        DJANGO_SETTINGS_MODULE="memorial.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_ENV="test",
         DATABASE_URL=cluster.url,
         DJANGO_MEDIA_ROOT=str(tmp_path / "media"),

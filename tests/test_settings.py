@@ -13,7 +13,7 @@ GOOD_KEY = "k" * 20 + "-a-long-random-production-secret-for-tests-only"
 
 def run_django(env_overrides: dict[str, str], code: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update({"DJANGO_SETTINGS_MODULE": "memorial.settings", **env_overrides})
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", **env_overrides})
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
@@ -83,7 +83,7 @@ def test_debug_is_off_by_default_outside_development(settings):
 def test_check_deploy_passes_with_production_settings():
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
-        DJANGO_SETTINGS_MODULE="memorial.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_ENV="production",
         DJANGO_SECRET_KEY=GOOD_KEY,
         DJANGO_ALLOWED_HOSTS="memorial.example.org",
@@ -105,7 +105,7 @@ def test_manage_py_is_a_development_runner_and_wsgi_defaults_to_production():
     assert manage.returncode == 0, manage.stderr
     assert manage.stdout.strip().splitlines()[-1] == "development"
     wsgi = subprocess.run(
-        [sys.executable, "-c", "import memorial.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", "import config.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert wsgi.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in wsgi.stderr

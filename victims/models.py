@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
-from memorial.partialdates import Precision, format_partial_date, partial_date_constraints
+from common.partialdates import Precision, format_partial_date, partial_date_constraints
 from victims.querysets import EventQuerySet, PhotoQuerySet, SourceQuerySet, VictimQuerySet
 
 AZ = "az"  # the ICU collation created in migration 0001: Azerbaijani alphabetical order

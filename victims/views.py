@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from memorial.partialdates import Precision, iso_partial_date
-from memorial.translation_fallback import translated
+from common.partialdates import Precision, iso_partial_date
+from common.translation_fallback import translated
 from victims.caching import cached_per_generation, public_page, public_page_method
 from victims.filters import RegistryFilterForm
 from victims.models import Citation, Event, Place, Source, SourceKind, Victim

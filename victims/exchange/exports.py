@@ -27,7 +27,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
-from memorial.partialdates import Precision, iso_partial_date
+from common.partialdates import Precision, iso_partial_date
 from victims.exchange.columns import (
     LANGUAGES,
     TABLES,

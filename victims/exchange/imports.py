@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from memorial.partialdates import Precision, parse_iso_partial_date
+from common.partialdates import Precision, parse_iso_partial_date
 from victims.caching import forget_generation_on_commit
 from victims.exchange.columns import CITATIONS, LANGUAGES, VARIANTS, VICTIM_IMPORT_HEADER, decode_list
 from victims.exchange.readers import FileProblem, RawRow, read_table
@@ -737,6 +737,6 @@ def _same_time_or_place(one: Victim, other: Victim) -> bool:
 
 
 def _iso(value: datetime.date | None, precision: str) -> str:
-    from memorial.partialdates import iso_partial_date
+    from common.partialdates import iso_partial_date
 
     return iso_partial_date(value, precision)

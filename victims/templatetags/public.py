@@ -14,8 +14,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import ngettext
 
-from memorial.partialdates import iso_partial_date
-from memorial.translation_fallback import Translated, translated
+from common.partialdates import iso_partial_date
+from common.translation_fallback import Translated, translated
 from victims.links import slug_url_maker
 
 register = template.Library()

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from memorial.partialdates import truncate
+from common.partialdates import truncate
 from victims.models import Citation, Event, Place, ReportedFigure, Source, Status
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"

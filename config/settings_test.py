@@ -4,7 +4,7 @@ import os
 
 os.environ["DJANGO_ENV"] = "test"
 
-from memorial.settings import *  # noqa: E402, F403
+from config.settings import *  # noqa: E402, F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -1,6 +1,6 @@
 """The project's own PostgreSQL cluster, used whenever ``DATABASE_URL`` is not set.
 
-``python -m memorial.localdb start`` creates the cluster on first use (``initdb``), starts it
+``python -m common.localdb start`` creates the cluster on first use (``initdb``), starts it
 (``pg_ctl``) listening only on a Unix socket in a private folder, and creates the ``memorial``
 database. A second ``start`` finds the running server and reuses it. ``stop`` stops it,
 ``status`` says whether it runs, ``url`` prints the ``DATABASE_URL`` that reaches it.
@@ -253,7 +253,7 @@ def main(argv: list[str]) -> int:
         elif command == "url":
             print(Cluster(cluster_root()).url)
         else:
-            print("usage: python -m memorial.localdb start|stop|status|url", file=sys.stderr)
+            print("usage: python -m common.localdb start|stop|status|url", file=sys.stderr)
             return 2
     except LocalDatabaseError as error:
         print(error, file=sys.stderr)
