@@ -12,16 +12,20 @@ PUBLISHED = "published"
 
 
 class VictimQuerySet(models.QuerySet):
+    def _related(self, name: str) -> models.QuerySet:
+        """All rows of the model behind the relation ``name``, found through the relation so that
+        this module need not import victims.models (which imports it)."""
+        return self.model._meta.get_field(name).related_model._default_manager.all()
+
     def published(self) -> VictimQuerySet:
         """Only what visitors may see."""
         return self.filter(status=PUBLISHED)
 
     def with_primary_photo(self) -> VictimQuerySet:
         """Prefetch each person's primary photo (at most one) as ``primary_photos``."""
-        from victims.models import Photo
-
+        photos = self._related("photos")
         return self.prefetch_related(
-            Prefetch("photos", queryset=Photo.objects.filter(is_primary=True), to_attr="primary_photos")
+            Prefetch("photos", queryset=photos.filter(is_primary=True), to_attr="primary_photos")
         )
 
     # The columns a name card shows (victims.templatetags.public.victim_card). Loading the whole
@@ -35,13 +39,11 @@ class VictimQuerySet(models.QuerySet):
 
     def for_detail(self) -> VictimQuerySet:
         """Everything a person page shows, in a fixed number of queries."""
-        from victims.models import Citation, Event, Photo
-
         return self.select_related("place_of_birth", "place_of_death", "burial_place").prefetch_related(
             "variants",
-            Prefetch("photos", queryset=Photo.objects.order_by("-is_primary", "id")),
-            Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id")),
-            Prefetch("events", queryset=Event.objects.published().order_by("start_date", "start_time")),
+            Prefetch("photos", queryset=self._related("photos").order_by("-is_primary", "id")),
+            Prefetch("citations", queryset=self._related("citations").select_related("source").order_by("id")),
+            Prefetch("events", queryset=self._related("events").published().order_by("start_date", "start_time")),
         )
 
     def search(self, query: str) -> VictimQuerySet:
