@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import index as sitemap_index
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from memorial import health, twofactor, views
 from victims.caching import public_page
@@ -33,6 +34,6 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("", views.HomeView.as_view(), name="home"),
-    path("about/", views.AboutView.as_view(), name="about"),
+    path(_("about/"), views.AboutView.as_view(), name="about"),
     path("", include("victims.urls")),
 )

@@ -19,7 +19,7 @@ def rich_registry() -> dict:
     cemetery = PlaceFactory(slug="sinaq-xiyabani", name_az="Sınaq xiyabanı", kind="cemetery", parent=street)
     sources = [SourceFactory(key=f"sinaq-menbe-{n}", title=f"Sınaq mənbəyi {n}; “quoted” | piped") for n in (1, 2, 3)]
     first = VictimFactory(
-        family_name="Sınaqlı Məmmədov", given_name="Şəhla", patronymic="Əli qızı", gender=Gender.FEMALE,
+        family_name="Sınaqlı Məmmədova", given_name="Şəhla", patronymic="Əli qızı", gender=Gender.FEMALE,
         slug="sinaq-shehla", birth_date=datetime.date(1972, 3, 1), birth_precision=Precision.MONTH,
         death_date=datetime.date(1990, 1, 20), death_precision=Precision.DAY, death_time=datetime.time(0, 40),
         place_of_death=street, burial_place=cemetery, nationality="azərbaycanlı",

@@ -1,5 +1,6 @@
 """Factories for tests. Every generated person is obviously synthetic: the family name is
-marked "Sınaq" (test) and the given names are built from syllables, never real names."""
+marked "Sınaq" (test) and the given names are built from syllables, never real names. A woman's
+family name takes the feminine ending ("Sınaqova", "Синакова"), as real records write it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 
 from common.partialdates import Precision
 from victims import services
-from victims.models import Category, Citation, Event, NameVariant, Place, Source, Status, Victim
+from victims.models import Category, Citation, Event, Gender, NameVariant, Place, Source, Status, Victim
 
 
 class PlaceFactory(factory.django.DjangoModelFactory):
@@ -38,7 +39,10 @@ class VictimFactory(factory.django.DjangoModelFactory):
         model = Victim
         skip_postgeneration_save = True
 
-    family_name = factory.Sequence(lambda n: f"Sınaqov{n}")
+    gender = Gender.UNKNOWN
+    family_name = factory.LazyAttributeSequence(
+        lambda o, n: f"Sınaqova{n}" if o.gender == Gender.FEMALE else f"Sınaqov{n}"
+    )
     given_name = factory.Sequence(lambda n: f"Testəli{n}")
     slug = factory.Sequence(lambda n: f"synthetic-person-{n}")
     category = Category.KILLED
@@ -63,7 +67,9 @@ class NameVariantFactory(factory.django.DjangoModelFactory):
         model = NameVariant
 
     victim = factory.SubFactory(VictimFactory)
-    name = factory.Sequence(lambda n: f"Синаков{n}")
+    name = factory.LazyAttributeSequence(
+        lambda o, n: f"Синакова{n}" if o.victim.gender == Gender.FEMALE else f"Синаков{n}"
+    )
     script = "cyrillic"
     kind = "russian"
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from common.partialdates import Precision
 from tests.factories import (
@@ -35,11 +36,12 @@ def bulk_people(count: int, *, start: int = 0, photos: bool = True, events=(), s
     people = []
     for i in range(start, start + count):
         given = SYLLABLES[i % len(SYLLABLES)].capitalize() + SYLLABLES[(i // 7) % len(SYLLABLES)]
-        family = "Sınaq" + SYLLABLES[(i // 3) % len(SYLLABLES)] + f"ov{i}"
+        gender = [Gender.MALE, Gender.FEMALE, Gender.UNKNOWN][i % 3]
+        family = "Sınaq" + SYLLABLES[(i // 3) % len(SYLLABLES)] + ("ova" if gender == Gender.FEMALE else "ov") + str(i)
         people.append(
             Victim(
                 slug=f"bulk-person-{i}", family_name=family, given_name=given, display_name=f"{given} {family}",
-                gender=[Gender.MALE, Gender.FEMALE, Gender.UNKNOWN][i % 3],
+                gender=gender,
                 category=[Category.KILLED, Category.KILLED, Category.DIED_OF_WOUNDS, Category.WOUNDED][i % 4],
                 death_date=datetime.date(1990, 1, 19 + i % 4), death_precision=Precision.DAY,
                 age=15 + i % 60, age_recorded=15 + i % 60, place_of_death=places[i % 3],
@@ -230,8 +232,22 @@ def test_registry_sorts_by_the_azerbaijani_alphabet(client):
 
 def test_empty_registry_says_so_honestly(client):
     html = client.get("/en/victims/").content.decode()
-    assert "0 people recorded so far." in html
-    assert "No records have been published yet." in html
+    assert html.count("No records have been published yet.") == 1
+    assert "0 people recorded so far." not in html  # said once, not twice
+
+
+@pytest.mark.parametrize("language", ["en", "az", "ru"])
+def test_a_search_that_finds_nobody_says_so_once(client, language):
+    VictimFactory(family_name="Sınaqov", given_name="Testəli")
+    with translation.override(language):
+        path = reverse("victims:victim_list")
+        nobody = translation.gettext("No published record matches “%(query)s”.") % {"query": "zzzqqq"}
+        counted = translation.ngettext(
+            "%(counter)s person found for “%(query)s”.", "%(counter)s people found for “%(query)s”.", 0
+        ) % {"counter": 0, "query": "zzzqqq"}
+    html = client.get(f"{path}?q=zzzqqq").content.decode()
+    assert html.count(escape(nobody)) == 1
+    assert escape(counted) not in html
 
 
 def test_registry_sorting_by_date_of_death(client):

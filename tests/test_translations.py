@@ -224,7 +224,7 @@ def test_plural_forms_follow_the_language(language, expected):
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("az", ["Reyestr", "Xronologiya", "Mənbələr", "Statistika", "Haqqında", "Qara Yanvar"]),
+        ("az", ["Xatirə kitabı", "Xronologiya", "Mənbələr", "Statistika", "Haqqımızda", "20 Yanvar faciəsi"]),
         ("ru", ["Реестр", "Хронология", "Источники", "Статистика", "О мемориале", "Чёрный январь"]),
         ("en", ["Registry", "Timeline", "Sources", "Statistics", "About", "Black January"]),
     ],
@@ -276,6 +276,16 @@ def test_url_paths_are_translated_ascii_and_resolve(language):
 
 
 @pytest.mark.parametrize(
+    ("language", "path"), [("az", "/az/haqqimizda/"), ("en", "/en/about/"), ("ru", "/ru/o-memoriale/")]
+)
+def test_the_about_page_address_is_translated(language, path):
+    with translation.override(language):
+        assert reverse("about") == path
+        assert resolve(path).url_name == "about"
+    assert path.isascii()
+
+
+@pytest.mark.parametrize(
     ("page_language", "path", "target", "expected"),
     [
         ("en", "/en/victims/sinaq-slug/", "ru", "/ru/zhertvy/sinaq-slug/"),
@@ -297,7 +307,7 @@ def test_a_page_address_translates_between_languages(page_language, path, target
 @pytest.mark.parametrize(
     ("language", "labels"),
     [
-        ("az", ["Reyestr", "Xronologiya", "Mənbələr", "Statistika", "Haqqında"]),
+        ("az", ["Xatirə kitabı", "Xronologiya", "Mənbələr", "Statistika", "Haqqımızda"]),
         ("ru", ["Реестр", "Хронология", "Источники", "Статистика", "О мемориале"]),
     ],
 )
@@ -309,6 +319,7 @@ def test_home_page_shows_the_translated_navigation(client, language, labels):
     assert [text for _href, text in links] == labels
     hrefs = [href for href, _text in links]
     assert hrefs[:4] == [PATHS[language][name] for name in ("victim_list", "event_list", "source_list", "statistics")]
+    assert hrefs[4] == {"az": "/az/haqqimizda/", "ru": "/ru/o-memoriale/"}[language]
     # Nothing of the English interface is left in the header or the page's own headings.
     assert ">Registry<" not in html and ">Timeline<" not in html and "Skip to content" not in html
 

@@ -16,6 +16,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from common.partialdates import Precision, format_partial_date, partial_date_constraints
 from victims.querysets import EventQuerySet, PhotoQuerySet, SourceQuerySet, VictimQuerySet
@@ -42,6 +43,34 @@ class Gender(models.TextChoices):
     FEMALE = "female", _("Female")
     MALE = "male", _("Male")
     UNKNOWN = "unknown", _("Not recorded")
+
+
+# A category said of one person (the person page), not of a group: "Həlak olub", «Погибла», not "Həlak
+# olanlar", «Погибшие». Russian agrees with the person's gender; where it is not recorded the translation gives
+# both endings («Погиб(ла)»). The contexts keep these apart from the group names above (docs/glossary.md).
+CATEGORY_OF_ONE = {
+    Gender.FEMALE: {
+        Category.KILLED: pgettext_lazy("category of one woman", "Killed"),
+        Category.DIED_OF_WOUNDS: pgettext_lazy("category of one woman", "Died of wounds"),
+        Category.WOUNDED: pgettext_lazy("category of one woman", "Wounded"),
+        Category.MISSING: pgettext_lazy("category of one woman", "Missing"),
+        Category.DETAINED: pgettext_lazy("category of one woman", "Detained"),
+    },
+    Gender.MALE: {
+        Category.KILLED: pgettext_lazy("category of one man", "Killed"),
+        Category.DIED_OF_WOUNDS: pgettext_lazy("category of one man", "Died of wounds"),
+        Category.WOUNDED: pgettext_lazy("category of one man", "Wounded"),
+        Category.MISSING: pgettext_lazy("category of one man", "Missing"),
+        Category.DETAINED: pgettext_lazy("category of one man", "Detained"),
+    },
+    Gender.UNKNOWN: {
+        Category.KILLED: pgettext_lazy("category of one person", "Killed"),
+        Category.DIED_OF_WOUNDS: pgettext_lazy("category of one person", "Died of wounds"),
+        Category.WOUNDED: pgettext_lazy("category of one person", "Wounded"),
+        Category.MISSING: pgettext_lazy("category of one person", "Missing"),
+        Category.DETAINED: pgettext_lazy("category of one person", "Detained"),
+    },
+}
 
 
 class Script(models.TextChoices):
@@ -347,6 +376,11 @@ class Victim(Tracked):
 
     def get_absolute_url(self) -> str:
         return reverse("victims:victim_detail", kwargs={"slug": self.slug})
+
+    @property
+    def category_label(self) -> str:
+        """The category as said of this one person, in the active language (see CATEGORY_OF_ONE)."""
+        return str(CATEGORY_OF_ONE.get(self.gender, CATEGORY_OF_ONE[Gender.UNKNOWN])[self.category])
 
     @property
     def birth_display(self) -> str:
