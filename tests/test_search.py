@@ -96,3 +96,34 @@ def test_suggestion_threshold_does_not_leak_into_later_queries(client, mammadov)
     with connection.cursor() as cursor:
         cursor.execute("SHOW pg_trgm.word_similarity_threshold")
         assert cursor.fetchone()[0] == "0.6"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nearest_names_work_on_a_brand_new_connection():
+    """pg_trgm's settings are unknown to a session until the library is loaded in it: a fresh
+    connection must not fail on them (every earlier test ran on a connection that had used it)."""
+    from django.db import connection
+
+    from victims.views import nearest_names
+
+    mammadov = VictimFactory(family_name="Məmmədov", given_name="Sınaqəli")
+    connection.close()
+    assert nearest_names("Mammadzade") == [mammadov]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW pg_trgm.word_similarity_threshold")
+        assert cursor.fetchone()[0] == "0.6"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_that_finds_nobody_answers_on_brand_new_connections(client, settings):
+    """As under ``make run`` (no page cache, a new connection per request): the second time the
+    count comes from the cache, so the suggestions are the connection's first trigram query."""
+    from django.db import connection
+
+    settings.PAGE_CACHE_ENABLED = False
+    VictimFactory(family_name="Məmmədov", given_name="Sınaqəli")
+    for _ in range(2):
+        connection.close()
+        response = client.get("/en/victims/", {"q": "Zyxwtestova"})
+        assert response.status_code == 200
+        assert "No published record matches" in response.content.decode()

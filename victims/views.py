@@ -39,21 +39,21 @@ def nearest_names(query: str, limit: int = 5) -> list[Victim]:
     key = search_key(query)
     if not key:
         return []
-    with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL ends with the transaction; the old value is put back as well, in case this runs
-        # inside a longer transaction (ATOMIC_REQUESTS, tests), so no later query sees the low threshold.
-        cursor.execute("SELECT current_setting('pg_trgm.word_similarity_threshold')")
-        previous = cursor.fetchone()[0]
-        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [SUGGESTION_THRESHOLD])
-        try:
-            return list(
-                Victim.objects.published()
-                .filter(search_document__trigram_word_similar=key)
-                .annotate(similarity=TrigramWordSimilarity(key, "search_document"))
-                .order_by("-similarity", "family_name", "given_name", "id")[:limit]
-            )
-        finally:
-            cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [previous])
+    with transaction.atomic():
+        # The low threshold lives in a transaction (or savepoint) that is rolled back once the rows
+        # are read: nothing is left behind on a persistent connection or in a longer transaction
+        # (ATOMIC_REQUESTS, tests), and the setting's old value is never read, which PostgreSQL
+        # refuses ("unrecognized configuration parameter") until pg_trgm is loaded in the session.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [SUGGESTION_THRESHOLD])
+        people = list(
+            Victim.objects.published()
+            .filter(search_document__trigram_word_similar=key)
+            .annotate(similarity=TrigramWordSimilarity(key, "search_document"))
+            .order_by("-similarity", "family_name", "given_name", "id")[:limit]
+        )
+        transaction.set_rollback(True)
+    return people
 
 
 class RegistryPaginator(Paginator):
