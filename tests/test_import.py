@@ -25,7 +25,7 @@ from victims.exchange.columns import VICTIM_IMPORT_HEADER
 from victims.exchange.exports import ExportFilters
 from victims.exchange.services import registry_export, registry_import
 from victims.models import Citation, NameVariant, Status, Victim
-from victims.normalize import search_key
+from victims.normalize import search_document, search_key
 
 pytestmark = pytest.mark.django_db
 
@@ -253,7 +253,7 @@ def test_a_given_name_alone_is_enough():
     rows = [{"uuid": "", "family_name": "", "given_name": "Sınaqəli", "category": "killed"}]
     result = registry_import(_csv(rows), file_name="one-name.csv")
     assert result.written
-    assert Victim.objects.get().search_document == search_key("Sınaqəli")
+    assert Victim.objects.get().search_document == search_document(["Sınaqəli"])
 
 
 def test_missing_required_column_is_refused():

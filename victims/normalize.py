@@ -4,14 +4,20 @@ PostgreSQL's ``unaccent`` does not fold ``ə`` and cannot know that "Mamedov", "
 "Mammadov" and "Məmmədov" are one family name, so names are reduced here to a loose *search
 key* stored in an indexed column (``Victim.search_document``) and compared with ``pg_trgm``.
 
-The key is deliberately lossy, for recall: Cyrillic is transliterated; digraphs typed on Latin
-keyboards are folded (kh→x, sh→s, ch→c, gh→g, zh→j); ə, e and a become one letter, as do ı, i
-and y between i and a vowel; doubled letters collapse. Ranking by trigram similarity then puts
-the closest spellings first.
+The key is deliberately lossy, for recall: the letters Russian documents and Latin keyboards
+write alike become one letter (``search_key``). Cyrillic is transliterated; h, x, kh and х are
+one letter, as are q, k, g, ğ and gh; c, j, dzh, dj, zh, ж; ç and ch; ş and sh; ə, e, a and ä.
+A y that only softens a vowel (я, ю, ё; "Kyarim", "Gyulnara") is dropped, a y standing for ы or
+й is i; doubled letters collapse. What the letters of a name cannot say on both sides, the stored
+document adds as *alternative spellings* of its words: ı written у (u), ğ left out between
+vowels, h written г (g), ö written е (e). Trigram similarity to the keys then finds the near
+matches, and similarity to a finer *spelling key* (``spelling_key``, stored after the keys)
+ranks the exact spelling first among equal keys.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -24,10 +30,17 @@ CYRILLIC = {
     "ә": "e", "ғ": "g", "ҝ": "g", "ҹ": "c", "һ": "h", "ө": "o", "ү": "u", "ј": "y", "і": "i",
 }  # fmt: skip
 
+# The search key writes the iotated vowels with their y, which then goes wherever the Latin
+# spelling's y goes ("Кярим" → "kyarim" → "karim", as "Kyarim" and "Kərim").
+CYRILLIC_KEY = CYRILLIC | {"я": "ya", "ю": "yu", "ё": "yo"}
+
 LATIN = {
-    "ə": "a", "e": "a", "ä": "a", "ı": "i", "ö": "o", "ü": "u", "ş": "s", "ç": "c", "ğ": "g", "q": "g",
-    "w": "v", "j": "c",
+    "ə": "a", "e": "a", "ä": "a", "ı": "i", "ö": "o", "ü": "u", "ş": "s", "ç": "c", "ğ": "g", "w": "v",
+    "j": "c",
 }  # fmt: skip
+
+# After the spelling key's folding: x (х, kh) is h; q, g (ğ, gh, г) and k are k.
+LATIN_KEY = {"x": "h", "q": "k", "g": "k"}
 
 DIGRAPHS = [("dzh", "c"), ("dj", "c"), ("kh", "x"), ("sh", "s"), ("ch", "c"), ("gh", "g"), ("zh", "j")]
 
@@ -35,6 +48,22 @@ _not_letters = re.compile(r"[^a-z ]+")
 _spaces = re.compile(r"\s+")
 _doubles = re.compile(r"([a-z])\1+")
 _iy_vowel = re.compile(r"iy(?=[aou])")
+# y after a consonant or at the start of a word, before a vowel, only softens it (я, ю, ё, ья);
+# y between i and a vowel is not written in Russian ("Aliyev" → "Алиев", "Seyidov" → "Сеидов").
+_soft_y = re.compile(r"(?<![aiou])y(?=[aiou])|(?<=i)y(?=[aou])|(?<=[aou])y(?=i)")
+# Any other y before a consonant or at the end is ы or й: i ("Gasymov", "Huseyn" as "Husein").
+_y_as_i = re.compile(r"y(?![aiou])")
+
+# Spellings a Russian document gives an Azerbaijani letter that no folding can reach from the
+# other side (they would merge letters that are distinct everywhere else): ı written у, ğ left out
+# between vowels, h written г, ö written е.
+ALTERNATIVES = [
+    (re.compile("ı"), "u"),
+    (re.compile("(?<=[aəeiıoöuü])ğ(?=[aəeiıoöuü])"), ""),
+    (re.compile("(?<![cdgksz])h"), "g"),  # not the h of kh, sh, ch, zh, gh, dzh
+    (re.compile("ö"), "e"),
+]
+SPELLING_SEPARATOR = " / "
 
 
 def fold_case(text: str) -> str:
@@ -42,30 +71,65 @@ def fold_case(text: str) -> str:
     return text.replace("İ", "i").replace("I", "ı").lower() if any(c in text for c in "ƏəıİŞşĞğ") else text.lower()
 
 
-def search_key(text: str) -> str:
-    """The loose search key of a name or a query ("Məmmədov" → "mamadov")."""
-    text = fold_case(text or "")
-    text = "".join(CYRILLIC.get(ch, ch) for ch in text)
-    text = text.replace("ё", "o")
+def _latin_letters(text: str, cyrillic: dict[str, str]) -> str:
+    """Case folded, Cyrillic transliterated, digraphs and Azerbaijani letters folded, a-z and spaces."""
+    text = "".join(cyrillic.get(ch, ch) for ch in fold_case(text or ""))
     for digraph, letter in DIGRAPHS:
         text = text.replace(digraph, letter)
     text = "".join(LATIN.get(ch, ch) for ch in text)
     # Anything else with a diacritic (é, ñ, ...) loses it.
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    text = _not_letters.sub(" ", text)
-    text = _iy_vowel.sub("i", text)
+    return _not_letters.sub(" ", text)
+
+
+def spelling_key(text: str) -> str:
+    """A finer key that keeps the letters ``search_key`` merges (h and x; q, k and g), for ranking
+    the exact spelling first ("Məmmədov" → "mamadov", "Xəlilov" → "xalilov", "Quliyev" → "quliav")."""
+    text = _iy_vowel.sub("i", _latin_letters(text, CYRILLIC))
     text = _doubles.sub(r"\1", text)
     return _spaces.sub(" ", text).strip()
 
 
+def search_key(text: str) -> str:
+    """The loose search key of a name or a query ("Məmmədov" → "mamadov", "Xəlilov",
+    "Khalilov" and "Халилов" → "halilov", "Quliyev" and "Кулиев" → "kulia")."""
+    text = _latin_letters(text, CYRILLIC_KEY)
+    text = "".join(LATIN_KEY.get(ch, ch) for ch in text)
+    text = _doubles.sub(r"\1", text)
+    text = _y_as_i.sub("i", _soft_y.sub("", text))
+    text = _doubles.sub(r"\1", text)
+    return _spaces.sub(" ", text).strip()
+
+
+def alternative_keys(name: str) -> list[str]:
+    """Search keys of the spellings a Russian document may give the words of an Azerbaijani
+    name besides the folded one ("Bağırov" → "bairov", "bakurov", "bairov"...), each once."""
+    keys: dict[str, None] = {}
+    for word in fold_case(name or "").split():
+        key = search_key(word)
+        rules = [(pattern, to) for pattern, to in ALTERNATIVES if pattern.search(word)]
+        for count in range(1, len(rules) + 1):
+            for chosen in itertools.combinations(rules, count):
+                spelt = word
+                for pattern, to in chosen:
+                    spelt = pattern.sub(to, spelt)
+                alternative = search_key(spelt)
+                if alternative and alternative != key:
+                    keys.setdefault(alternative, None)
+    return list(keys)
+
+
 def search_document(names: list[str]) -> str:
-    """The keys of every name form of a person, each once, in a stable order."""
-    seen: dict[str, None] = {}
+    """What is stored and indexed for a person's names: the search keys of every name form, the
+    alternative spellings of their words, then (after `` / ``) their spelling keys; each once."""
+    keys = dict.fromkeys(key for name in names if (key := search_key(name)))
     for name in names:
-        key = search_key(name)
-        if key:
-            seen.setdefault(key, None)
-    return " | ".join(seen)
+        for alternative in alternative_keys(name):
+            keys.setdefault(alternative, None)
+    spellings = dict.fromkeys(key for name in names if (key := spelling_key(name)))
+    if not keys:
+        return ""
+    return " | ".join(keys) + SPELLING_SEPARATOR + " | ".join(spellings)
 
 
 AZ_ALPHABET = "A B C Ç D E Ə F G Ğ H X I İ J K Q L M N O Ö P R S Ş T U Ü V Y Z".split()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Func, Prefetch, Q, TextField, Value
 
-from victims.normalize import search_key
+from victims.normalize import SPELLING_SEPARATOR, search_key, spelling_key
 
 PUBLISHED = "published"
 
@@ -50,15 +50,22 @@ class VictimQuerySet(models.QuerySet):
         """People whose names or name variants resemble ``query``, best matches first.
 
         Compares the query's search key with the stored keys by trigram word similarity
-        (``%>``, served by the GIN index on ``search_document``).
+        (``%>``, served by the GIN index on ``search_document``); among equally near keys, the
+        closest spelling (``spelling_key``, the document's last part) comes first.
         """
         key = search_key(query)
         if not key:
             return self.none()
+        spellings = Func(
+            F("search_document"), Value(SPELLING_SEPARATOR), Value(2), function="split_part", output_field=TextField()
+        )
         return (
             self.filter(search_document__trigram_word_similar=key)
-            .annotate(similarity=TrigramWordSimilarity(key, "search_document"))
-            .order_by("-similarity", "family_name", "given_name", "id")
+            .annotate(
+                similarity=TrigramWordSimilarity(key, "search_document"),
+                spelling_similarity=TrigramWordSimilarity(spelling_key(query), spellings),
+            )
+            .order_by("-similarity", "-spelling_similarity", "family_name", "given_name", "id")
         )
 
 
