@@ -120,16 +120,18 @@ def alternative_keys(name: str) -> list[str]:
 
 
 def search_document(names: list[str]) -> str:
-    """What is stored and indexed for a person's names: the search keys of every name form, the
-    alternative spellings of their words, then (after `` / ``) their spelling keys; each once."""
+    """What is stored and indexed for a person's names: the search keys of every name form and the
+    alternative spellings of their words, then (after `` / ``) the words of their spelling keys;
+    each once."""
     keys = dict.fromkeys(key for name in names if (key := search_key(name)))
     for name in names:
         for alternative in alternative_keys(name):
             keys.setdefault(alternative, None)
-    spellings = dict.fromkeys(key for name in names if (key := spelling_key(name)))
+    # Only for ranking among equal keys: each word once is enough (and keeps the document short).
+    spellings = dict.fromkeys(word for name in names for word in spelling_key(name).split())
     if not keys:
         return ""
-    return " | ".join(keys) + SPELLING_SEPARATOR + " | ".join(spellings)
+    return " | ".join(keys) + SPELLING_SEPARATOR + " ".join(spellings)
 
 
 AZ_ALPHABET = "A B C Ç D E Ə F G Ğ H X I İ J K Q L M N O Ö P R S Ş T U Ü V Y Z".split()
