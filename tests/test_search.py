@@ -202,7 +202,7 @@ def test_the_migration_rebuilds_the_stored_documents():
 
     from victims.normalize import search_document
 
-    migration = importlib.import_module("victims.migrations.0007_rebuild_search_documents")
+    migration = importlib.import_module("victims.migrations.0008_rebuild_search_documents")
     person = VictimFactory(family_name="Xətalı", given_name="Sınaqəli")
     NameVariantFactory(victim=person, name="Хаталы Синагали")
     Victim.objects.filter(pk=person.pk).update(search_document="xatali sinagali | sinagali xatali")  # the old key

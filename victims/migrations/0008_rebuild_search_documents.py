@@ -40,7 +40,7 @@ def rebuild(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("victims", "0006_updated_at_indexes_and_generation_triggers")]
+    dependencies = [("victims", "0007_registry_generation_counter")]
 
     # Backwards there is nothing to undo: the older code reads the new documents as text.
     operations = [migrations.RunPython(rebuild, migrations.RunPython.noop, elidable=True)]
