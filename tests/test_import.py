@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from common.partialdates import Precision
 from tests.exchange_data import rich_registry
 from tests.factories import PlaceFactory, SourceFactory, VictimFactory
+from victims.exchange import imports
 from victims.exchange.columns import VICTIM_IMPORT_HEADER
 from victims.exchange.exports import ExportFilters
 from victims.exchange.services import registry_export, registry_import
@@ -216,6 +217,22 @@ def test_one_bad_row_among_500_writes_nothing_and_names_its_row_and_column():
     assert "shot" in result.problems[0].message
     assert Victim.objects.count() == 0
     assert NameVariant.objects.count() == 0
+
+
+def test_a_bad_row_in_a_later_chunk_leaves_nothing_of_the_chunks_before_it():
+    """Rows are checked and written a chunk at a time, in one transaction: a problem found in a later
+    chunk takes back the chunks already written (their people, variants and history)."""
+    size = imports.CHUNK
+    rows = _victims_csv(size + 10)
+    rows[size + 4]["category"] = "shot"  # in the second chunk: row size + 6 of the spreadsheet
+
+    result = registry_import(_csv(rows), file_name="two-chunks.csv", confirm_duplicates=True)
+
+    assert not result.written
+    assert [(p.row, p.column) for p in result.problems] == [(size + 6, "category")]
+    assert Victim.objects.count() == 0
+    assert NameVariant.objects.count() == 0
+    assert Victim.history.count() == 0 and NameVariant.history.count() == 0
 
 
 def test_the_same_500_rows_without_the_bad_one_are_all_written():
