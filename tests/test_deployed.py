@@ -52,7 +52,7 @@ def production_environment(static_root: Path, media_root: Path) -> dict[str, str
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "PAGE_CACHE"))}
     environment.update({
         "DJANGO_ENV": "production",
-        "DJANGO_SETTINGS_MODULE": "memorial.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOST,
         "DJANGO_BEHIND_PROXY": "true",
@@ -68,14 +68,14 @@ def production_environment(static_root: Path, media_root: Path) -> dict[str, str
 
 
 class Gunicorn:
-    """``gunicorn memorial.wsgi`` with two workers on a port the system chooses."""
+    """``gunicorn config.wsgi`` with two workers on a port the system chooses."""
 
     def __init__(self, environment: dict[str, str], log: Path):
         self.environment, self.log = environment, log
         self.port = 0
 
     def __enter__(self) -> Gunicorn:
-        command = [sys.executable, "-m", "gunicorn", "memorial.wsgi", "--workers", "2", "--bind", "127.0.0.1:0",
+        command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "2", "--bind", "127.0.0.1:0",
                    "--log-level", "info", "--timeout", "60"]  # fmt: skip
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=self.environment, stdout=self.log.open("w"), stderr=subprocess.STDOUT
