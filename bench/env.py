@@ -58,6 +58,8 @@ def production_environment(url: str) -> dict[str, str]:
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": HOSTS,
+        "SITE_URL": "http://127.0.0.1",
+        "MEMORIAL_CONTACT_EMAIL": "curators@bench.invalid",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_HSTS_SECONDS": "0",
         "DJANGO_LOG_LEVEL": "ERROR",

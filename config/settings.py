@@ -14,7 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from common import localdb
+from common import localdb, siteurl
+from memorial import proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers count only from a trusted proxy (SecurityMiddleware reads the scheme).
+    "memorial.proxies.ForwardedHeadersMiddleware",
+    # Outermost on the way out: a HEAD answer loses its body after Content-Length was set.
+    "memorial.security.HeadWithoutBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "memorial.security.PermissionsPolicyMiddleware",
@@ -153,6 +158,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where a sign-in goes when its "next" is missing or points elsewhere (the site has no profile page).
+LOGIN_REDIRECT_URL = "admin:index"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 # Only staff sign in: their session ends with the browser, and after 8 hours at most.
@@ -213,8 +220,16 @@ STORAGES = {
 }
 # Where ``manage.py backup`` writes its dated folders (database dump, media, manifest).
 BACKUP_ROOT = Path(env.str("DJANGO_BACKUP_ROOT", default=str(BASE_DIR / "var" / "backups")))
+# Set: backups are written encrypted with this key (memorial.backups; manage.py backup --new-key).
+BACKUP_KEY = env.str("MEMORIAL_BACKUP_KEY", default="")
 PHOTO_MAX_UPLOAD_BYTES = env.int("PHOTO_MAX_UPLOAD_BYTES", default=15 * 1024 * 1024)
-PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Decoding a photo takes memory in proportion to its pixels: at most 9 bytes a pixel (measured,
+# victims/images.py: two 4-byte copies while an EXIF rotation is applied, plus the small
+# renditions), so each worker's budget for one upload decides the pixel limit (256 MB: 29.8
+# million pixels). A larger JPEG is decoded at a half, quarter or eighth of its size instead.
+PHOTO_DECODE_MEMORY_MB = env.int("PHOTO_DECODE_MEMORY_MB", default=256)
+PHOTO_DECODE_BYTES_PER_PIXEL = 9
+PHOTO_MAX_PIXELS = PHOTO_DECODE_MEMORY_MB * 1024 * 1024 // PHOTO_DECODE_BYTES_PER_PIXEL
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A photo over PHOTO_MAX_UPLOAD_BYTES stops being stored as it arrives (victims.uploads).
@@ -247,19 +262,58 @@ SECURE_CSP = {
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=PRODUCTION)
+# Load balancers probe over plain HTTP: the health checks answer there instead of redirecting.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 SECURE_HSTS_PRELOAD = PRODUCTION
-if env.bool("DJANGO_BEHIND_PROXY", default=False):
+# Forwarded headers (X-Forwarded-For, X-Forwarded-Proto, ...) are believed only from these
+# addresses or networks ("unix": gunicorn's Unix socket); from anyone else they are dropped
+# (memorial.proxies, and gunicorn.conf.py for gunicorn's own scheme check). Behind a proxy on the
+# same machine the default is right; gunicorn must listen only where the proxy reaches it.
+BEHIND_PROXY = env.bool("DJANGO_BEHIND_PROXY", default=False)
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=["127.0.0.1", "::1", "unix"] if BEHIND_PROXY else [])
+try:
+    proxies.parse_networks(TRUSTED_PROXIES)
+except ValueError as error:
+    raise ImproperlyConfigured(f"DJANGO_TRUSTED_PROXIES: {error}") from None
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Site ---------------------------------------------------------------------------------------
+# The canonical origin: every absolute URL the site writes starts with it, never with the request's
+# Host header (common.siteurl). Production needs it, with https unless the SSL redirect is off
+# (a site deliberately served over plain HTTP, as the benchmarks do).
+try:
+    SITE_URL = siteurl.check_site_url(
+        env.str("SITE_URL", default="" if PRODUCTION else "http://127.0.0.1:8000"),
+        require_https=PRODUCTION and SECURE_SSL_REDIRECT,
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(
+        f"{error} Set SITE_URL to the site's public origin, e.g. https://memorial.example.org."
+    ) from None
 SITE_NAME = _("Black January Memorial")
 CONTACT_EMAIL = env.str("MEMORIAL_CONTACT_EMAIL", default="curators@example.org")
+# A documentation address (RFC 2606: example.org, .com, .net) is a mailbox nobody reads.
+_contact_domain = CONTACT_EMAIL.rpartition("@")[2].lower().rstrip(".")
+if PRODUCTION and any(
+    _contact_domain == domain or _contact_domain.endswith(f".{domain}")
+    for domain in ("example.org", "example.com", "example.net")
+):
+    raise ImproperlyConfigured(
+        "MEMORIAL_CONTACT_EMAIL must be set in production: the site shows it to visitors, and "
+        f"{CONTACT_EMAIL} is a documentation address that nobody reads."
+    )
+
+# While the database is away, one line per this many seconds (memorial.security.DatabaseOutageLog).
+DATABASE_OUTAGE_LOG_SECONDS = env.int("DATABASE_OUTAGE_LOG_SECONDS", default=60)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_database_outage": {"()": "memorial.security.QuietDatabaseOutageFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["quiet_database_outage"]}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }

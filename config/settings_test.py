@@ -13,5 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# The test client's host: absolute URLs on pages read like the ones the client asked for.
+SITE_URL = "http://testserver"
+
 # Tests change the registry and read the page at once, also across threads (the live server).
 REGISTRY_GENERATION_TTL = 0

@@ -1,12 +1,11 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps.views import index as sitemap_index
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from memorial import health, twofactor, views
 from victims.caching import public_page
-from victims.sitemaps import sitemap_section, sitemaps
+from victims.sitemaps import sitemap_index, sitemap_section, sitemaps
 from victims.views import robots_txt
 
 handler404 = "memorial.views.page_not_found"

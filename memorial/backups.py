@@ -9,17 +9,31 @@ Folder layout::
         media.tar.gz       MEDIA_ROOT (public photo renditions)
         private.tar.gz     PRIVATE_MEDIA_ROOT (photo originals)
         manifest.json      what was backed up, from where, and a checksum of every file
+
+A backup is secret: the dump holds staff accounts (password hashes, two-factor keys), unpublished
+records and the private originals. The folder is 0700 and every file 0600. With
+``MEMORIAL_BACKUP_KEY`` set (32 random bytes, URL-safe base64; ``manage.py backup --new-key``
+makes one), the three archives are written encrypted, as ``*.enc``, and never exist in plain
+text on disk: AES-256-GCM in 1 MiB chunks, each chunk's nonce carrying its number and whether it is
+the last, and the file's header and name bound to every chunk, so that a reordered, truncated,
+extended or swapped file is refused. The manifest stays readable (checksums of the encrypted
+files, so a backup can be checked without the key).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import datetime
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import tarfile
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +47,122 @@ MEDIA_ARCHIVES = {"media": "media.tar.gz", "private": "private.tar.gz"}
 
 class BackupError(RuntimeError):
     """A backup or restore could not be done; the message says why."""
+
+
+# --- Encryption (AES-256-GCM in chunks, with the key from MEMORIAL_BACKUP_KEY) -----------------
+
+ENCRYPTED_SUFFIX = ".enc"
+_MAGIC = b"BJMBAK1\n"
+_PREFIX_BYTES = 7  # + a 4-byte chunk number + a 1-byte "last chunk" flag = GCM's 12-byte nonce
+_CHUNK = 1024 * 1024
+
+
+def new_backup_key() -> str:
+    """A new random key for ``MEMORIAL_BACKUP_KEY``."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def backup_key() -> bytes | None:
+    """The key from ``MEMORIAL_BACKUP_KEY`` (settings.BACKUP_KEY), or None when backups are not encrypted."""
+    text = (getattr(settings, "BACKUP_KEY", "") or "").strip()
+    if not text:
+        return None
+    try:
+        key = base64.urlsafe_b64decode(text.encode())
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise BackupError(
+            "MEMORIAL_BACKUP_KEY must be 32 random bytes in URL-safe base64 (python manage.py backup --new-key makes one)."
+        )
+    return key
+
+
+def key_id(key: bytes) -> str:
+    """Names the key in the manifest (without revealing it), so that a restore with another key says so."""
+    return hashlib.sha256(b"memorial-backup-key|" + key).hexdigest()[:16]
+
+
+class EncryptedWriter:
+    """A binary file-like object that encrypts what is written to ``raw`` (see the module's docstring)."""
+
+    def __init__(self, raw, key: bytes, name: str, chunk: int = _CHUNK):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        self.raw, self.chunk, self.counter = raw, chunk, 0
+        self.aead = AESGCM(key)
+        self.prefix = os.urandom(_PREFIX_BYTES)
+        header = _MAGIC + self.prefix
+        self.aad = header + name.encode()
+        self.pending = bytearray()
+        raw.write(header)
+
+    def write(self, data) -> int:
+        self.pending += data
+        while len(self.pending) > self.chunk:  # the last chunk is sealed on close, even when empty
+            self._seal(bytes(self.pending[: self.chunk]), last=False)
+            del self.pending[: self.chunk]
+        return len(data)
+
+    def _seal(self, plain: bytes, *, last: bool) -> None:
+        nonce = self.prefix + self.counter.to_bytes(4, "big") + (b"\x01" if last else b"\x00")
+        sealed = self.aead.encrypt(nonce, plain, self.aad)
+        self.raw.write(len(sealed).to_bytes(4, "big") + sealed)
+        self.counter += 1
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def close(self) -> None:
+        if self.raw.closed:
+            return
+        self._seal(bytes(self.pending), last=True)
+        self.pending.clear()
+        self.raw.close()
+
+
+def decrypt_file(source: Path, target, key: bytes, name: str) -> None:
+    """Decrypt ``source`` (written by :class:`EncryptedWriter` under ``name``) into the open binary file ``target``."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    damaged = BackupError(
+        f"{source.name} cannot be decrypted with MEMORIAL_BACKUP_KEY: another key, or a damaged file."
+    )
+    aead = AESGCM(key)
+    with Path(source).open("rb") as handle:
+        header = handle.read(len(_MAGIC) + _PREFIX_BYTES)
+        if len(header) != len(_MAGIC) + _PREFIX_BYTES or not header.startswith(_MAGIC):
+            raise BackupError(f"{source.name} is not an encrypted backup file.")
+        prefix, aad, counter = header[len(_MAGIC) :], header + name.encode(), 0
+        length = handle.read(4)
+        if not length:
+            raise damaged
+        while length:
+            sealed = handle.read(int.from_bytes(length, "big")) if len(length) == 4 else b""
+            if len(length) != 4 or len(sealed) != int.from_bytes(length, "big"):
+                raise damaged
+            following = handle.read(4)
+            nonce = prefix + counter.to_bytes(4, "big") + (b"\x00" if following else b"\x01")
+            try:
+                target.write(aead.decrypt(nonce, sealed, aad))
+            except InvalidTag:
+                raise damaged from None
+            counter, length = counter + 1, following
+
+
+@contextlib.contextmanager
+def _private_files():
+    """Files created meanwhile are readable by their owner only (pg_dump, tarfile, the manifest)."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+def _open_private(path: Path):
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
 
 
 def media_roots() -> dict[str, Path]:
@@ -173,35 +303,72 @@ def _run(args: list[str], env: dict[str, str], what: str) -> None:
 
 
 def backup_create(*, output: Path | None = None, alias: str = "default", now: datetime.datetime | None = None) -> Path:
-    """Dump the database and archive the media into a new dated folder; return the folder."""
+    """Dump the database and archive the media into a new dated folder; return the folder.
+
+    The folder is 0700 and its files 0600; with ``MEMORIAL_BACKUP_KEY`` set the dump and the
+    archives are encrypted as they are written."""
     now = now or datetime.datetime.now(tz=datetime.UTC)
+    key = backup_key()
     root = Path(output) if output else default_backup_root()
     folder = root / now.strftime("%Y-%m-%dT%H%M%S")
     if folder.exists():
         raise BackupError(f"{folder} exists already.")
-    folder.mkdir(parents=True)
-    os.chmod(folder, 0o700)  # the dump holds staff accounts and unpublished records
     target = Target.for_alias(alias)
-    _run(
-        [pg_tool("pg_dump"), "--format=custom", "--file", str(folder / DUMP), *target.args(), target.name],
-        target.env(),
-        "pg_dump",
-    )
-    media = {}
-    for key, source in media_roots().items():
-        with tarfile.open(folder / MEDIA_ARCHIVES[key], "w:gz") as archive:
-            if source.exists():
-                archive.add(source, arcname=".")
-        media[key] = {"root": str(source), "files": tree_checksums(source)}
-    manifest = {
-        "format": 1,
-        "created": now.isoformat(),
-        "database": {"name": target.name, "host": target.host, "alias": alias},
-        "files": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in sorted(folder.iterdir())},
-        "media": media,
-    }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    suffix = ENCRYPTED_SUFFIX if key else ""
+    with _private_files():
+        root.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700)
+        os.chmod(folder, 0o700)  # the dump holds staff accounts and unpublished records
+        dump_args = [pg_tool("pg_dump"), "--format=custom", *target.args(), target.name]
+        if key:
+            _run_into(
+                dump_args, target.env(), "pg_dump", EncryptedWriter(_open_private(folder / (DUMP + suffix)), key, DUMP)
+            )
+        else:
+            _run([*dump_args[:2], "--file", str(folder / DUMP), *dump_args[2:]], target.env(), "pg_dump")
+        media = {}
+        for name, source in media_roots().items():
+            archive_name = MEDIA_ARCHIVES[name]
+            output_file = _open_private(folder / (archive_name + suffix))
+            if key:
+                output_file = EncryptedWriter(output_file, key, archive_name)
+            try:
+                with tarfile.open(fileobj=output_file, mode="w|gz") as archive:
+                    if source.exists():
+                        archive.add(source, arcname=".")
+            finally:
+                output_file.close()
+            media[name] = {"root": str(source), "files": tree_checksums(source)}
+        manifest = {
+            "format": 1,
+            "created": now.isoformat(),
+            "database": {"name": target.name, "host": target.host, "alias": alias},
+            "files": {p.name: {"sha256": sha256(p), "bytes": p.stat().st_size} for p in sorted(folder.iterdir())},
+            "media": media,
+        }
+        if key:
+            manifest["encryption"] = {"cipher": "AES-256-GCM", "chunk_bytes": _CHUNK, "key_id": key_id(key)}
+        with _open_private(folder / MANIFEST) as handle:
+            handle.write((json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
+    for path in folder.iterdir():
+        os.chmod(path, 0o600)
     return folder
+
+
+def _run_into(args: list[str], env: dict[str, str], what: str, output) -> None:
+    """Run a program and copy its standard output into ``output`` (which is closed afterwards)."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            with subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=errors) as process:  # noqa: S603
+                for block in iter(lambda: process.stdout.read(_CHUNK), b""):
+                    output.write(block)
+                code = process.wait()
+        finally:
+            output.close()
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
+    if code != 0:
+        raise BackupError(f"{what} failed ({code}): {stderr.strip()}")
 
 
 def backup_verify(folder: Path) -> dict:
@@ -231,6 +398,7 @@ def backup_restore(
     configured media folders. Refuses a database that has tables, or non-empty media folders,
     unless ``force``. Returns the manifest."""
     manifest = backup_verify(folder)
+    key = _restore_key(manifest)
     target = Target.for_alias(alias, name=database_name)
     if not target.exists():
         target.create()
@@ -245,22 +413,47 @@ def backup_restore(
         busy = [str(root) for root in roots.values() if root.exists() and any(root.iterdir())]
         if busy:
             raise BackupError(f"Media folders are not empty: {', '.join(busy)}. Pass --force to replace them.")
-    if tables:
-        target.wipe()
-    _run(
-        [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-         *target.args(), "--dbname", target.name, str(Path(folder) / DUMP)],
-        target.env(),
-        "pg_restore",
-    )  # fmt: skip
-    if media:
-        for key, root in roots.items():
-            if root.exists():
-                shutil.rmtree(root)
-            root.mkdir(parents=True)
-            with tarfile.open(Path(folder) / MEDIA_ARCHIVES[key], "r:gz") as archive:
-                archive.extractall(root, filter="data")
-            restored = tree_checksums(root)
-            if restored != manifest["media"][key]["files"]:
-                raise BackupError(f"The restored {key} files do not match the manifest.")
+    with tempfile.TemporaryDirectory(prefix="memorial-restore-") as scratch:
+        # An encrypted backup is decrypted (and checked, chunk by chunk) before anything is replaced.
+        plain = {name: _plain_file(Path(folder), name, key, Path(scratch)) for name in (DUMP, *MEDIA_ARCHIVES.values())}
+        if tables:
+            target.wipe()
+        _run(
+            [pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+             *target.args(), "--dbname", target.name, str(plain[DUMP])],
+            target.env(),
+            "pg_restore",
+        )  # fmt: skip
+        if media:
+            for name, root in roots.items():
+                if root.exists():
+                    shutil.rmtree(root)
+                root.mkdir(parents=True)
+                with tarfile.open(plain[MEDIA_ARCHIVES[name]], "r:gz") as archive:
+                    archive.extractall(root, filter="data")
+                restored = tree_checksums(root)
+                if restored != manifest["media"][name]["files"]:
+                    raise BackupError(f"The restored {name} files do not match the manifest.")
     return manifest
+
+
+def _restore_key(manifest: dict) -> bytes | None:
+    encryption = manifest.get("encryption")
+    if not encryption:
+        return None
+    key = backup_key()
+    if key is None:
+        raise BackupError("This backup is encrypted: set MEMORIAL_BACKUP_KEY to the key it was made with.")
+    if key_id(key) != encryption.get("key_id"):
+        raise BackupError("This backup was encrypted with another key than MEMORIAL_BACKUP_KEY.")
+    return key
+
+
+def _plain_file(folder: Path, name: str, key: bytes | None, scratch: Path) -> Path:
+    """The backup's file ``name`` readable as plain data: itself, or decrypted into ``scratch`` (0700)."""
+    if key is None:
+        return folder / name
+    plain = scratch / name
+    with _open_private(plain) as handle:
+        decrypt_file(folder / (name + ENCRYPTED_SUFFIX), handle, key, name)
+    return plain

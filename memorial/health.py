@@ -16,6 +16,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from memorial.security import mark_database_unavailable
+
 MIGRATIONS_CACHE_SECONDS = 10.0
 _lock = threading.Lock()
 _migrations_checked: dict[str, float | bool] = {"at": 0.0, "pending": True}
@@ -48,7 +50,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         pending = pending_migrations()
-    except DatabaseError:
+    except DatabaseError as error:
+        mark_database_unavailable(request, error)
         return JsonResponse({"status": "unavailable", "database": False}, status=503)
     if pending:
         return JsonResponse({"status": "unavailable", "database": True, "migrations": "pending"}, status=503)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+import time
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -53,6 +55,74 @@ def render_unavailable(request: HttpRequest | None = None) -> HttpResponse:
     return response
 
 
+class HeadWithoutBodyMiddleware:
+    """A HEAD answer carries the headers of the GET, never its body. Django leaves the body in
+    (its development server drops it), and gunicorn warns once per HEAD request when it has to
+    drop it itself. Outermost, so that ``Content-Length`` still says the GET's length."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method == "HEAD":
+            if response.streaming:
+                response.streaming_content = []  # the file stays open until response.close()
+            else:
+                response.content = b""
+        return response
+
+
+class DatabaseOutageLog:
+    """Log a database outage once per interval, not once per request: while PostgreSQL is away a
+    busy site answers thousands of 503s a minute. The first 503 is logged at once; the next line
+    comes after ``DATABASE_OUTAGE_LOG_SECONDS`` (default 60) and says how many were not logged."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._logged_at: float | None = None
+        self._unlogged = 0
+
+    def report(self, path: str, error: Exception) -> None:
+        interval = getattr(settings, "DATABASE_OUTAGE_LOG_SECONDS", 60)
+        now = time.monotonic()
+        with self._lock:
+            if self._logged_at is not None and now - self._logged_at < interval:
+                self._unlogged += 1
+                return
+            unlogged, self._unlogged, self._logged_at = self._unlogged, 0, now
+        if unlogged:
+            logger.error(
+                "Database unavailable for %s: %s (and %d more requests answered 503 since the last report)",
+                path, str(error).strip(), unlogged,
+            )  # fmt: skip
+        else:
+            logger.error("Database unavailable for %s: %s", path, str(error).strip())
+
+    def reset(self) -> None:
+        with self._lock:
+            self._logged_at, self._unlogged = None, 0
+
+
+database_outage_log = DatabaseOutageLog()
+
+
+def mark_database_unavailable(request: HttpRequest | None, error: Exception) -> None:
+    """Report the outage (once per interval) and mark the request, so that Django's own
+    "Service Unavailable" line for its 503 is left out (:class:`QuietDatabaseOutageFilter`)."""
+    database_outage_log.report(getattr(request, "path", "?"), error)
+    if request is not None:
+        request.database_unavailable = True
+
+
+class QuietDatabaseOutageFilter(logging.Filter):
+    """On the ``django.request`` logger: drop the line for a 503 already reported as an outage."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        return not (getattr(record, "status_code", None) == 503 and getattr(request, "database_unavailable", False))
+
+
 class DatabaseUnavailableMiddleware:
     """When PostgreSQL cannot be reached, answer 503 with a short explanation instead of a 500.
 
@@ -75,7 +145,7 @@ class DatabaseUnavailableMiddleware:
     def _unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
         from django.db import connections
 
-        logger.error("Database unavailable for %s: %s", request.path, error)
+        mark_database_unavailable(request, error)
         for connection in connections.all(initialized_only=True):
             with contextlib.suppress(Exception):  # the connection is broken already
                 connection.close()
@@ -138,11 +208,7 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The visitor's address for django-axes. Behind the site's own TLS proxy
-    (``DJANGO_BEHIND_PROXY``) every request comes from the proxy, which appends the real client to
-    ``X-Forwarded-For``: take that last hop (earlier ones are whatever the client chose to send)."""
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if forwarded:
-            return forwarded[-1]
-    return request.META.get("REMOTE_ADDR")
+    """The visitor's address for django-axes: the same one Django sees (memorial.proxies)."""
+    from memorial.proxies import client_address
+
+    return client_address(request.META)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import mimetypes
+import re
 from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.decorators import method_decorator
+from django.utils.http import http_date
 from django.views.generic import TemplateView
 
 from common.translation_fallback import translated
@@ -102,20 +106,42 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 
 SAFE_MEDIA_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".webp": "image/webp", ".png": "image/png"}
+# What a rendition's address looks like (victims.images: photos/<the photo's uuid>/<size>.<ext>).
+# Anything else (a NUL byte, "..", another folder) is not looked up at all.
+RENDITION_PATH = re.compile(
+    r"photos/(?P<uuid>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/[A-Za-z0-9_-]+(?P<suffix>\.[a-z]+)"
+)
 
 
-def media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve generated photo renditions only: images by extension and type, never HTML or SVG,
-    never a folder listing, with headers that forbid sniffing and scripting."""
-    root = Path(settings.MEDIA_ROOT).resolve()
-    target = (root / path).resolve()
-    suffix = target.suffix.lower()
-    if root not in target.parents or suffix not in SAFE_MEDIA_TYPES or not target.is_file():
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Serve the renditions of public photos only: a photo of a person or event that is not
+    published (a draft, in review, withdrawn) answers 404 like its page, and is served again once
+    published. Images only, by extension and type, never HTML or SVG, never a folder listing, with
+    headers that forbid sniffing and scripting. Browsers and proxies revalidate every time
+    (``no-cache`` with an ETag), so a withdrawn photo is not kept in a cache either."""
+    from victims.models import Photo
+
+    match = RENDITION_PATH.fullmatch(path)
+    if match is None or match["suffix"] not in SAFE_MEDIA_TYPES:
         raise Http404
-    response = FileResponse(target.open("rb"), content_type=SAFE_MEDIA_TYPES[suffix])
+    renditions = Photo.objects.public().filter(uuid=match["uuid"]).values_list("renditions", flat=True).first()
+    if not renditions or path not in {entry.get(fmt) for entry in renditions.values() for fmt in ("webp", "jpeg")}:
+        raise Http404
+    target = Path(settings.MEDIA_ROOT) / path
+    try:
+        stat = target.stat()
+    except OSError:
+        raise Http404 from None
+    etag = '"{}"'.format(hashlib.sha256(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:32])
+    last_modified = int(stat.st_mtime)
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = FileResponse(target.open("rb"), content_type=SAFE_MEDIA_TYPES[match["suffix"]])
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    response["Cache-Control"] = "no-cache"
     return response
 
 

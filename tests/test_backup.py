@@ -118,3 +118,125 @@ def test_restore_refuses_a_damaged_backup(records, tmp_path, scratch):
 def test_backup_dry_run_writes_nothing(tmp_path):
     call_command("backup", output=tmp_path / "b", dry_run=True, verbosity=0)
     assert not (tmp_path / "b").exists()
+
+
+# --- A backup is secret (issue 13, item 7) ------------------------------------------------------
+
+
+def test_backup_files_are_readable_by_their_owner_only(records, tmp_path):
+    import os
+    import stat
+
+    previous = os.umask(0o022)  # a usual umask: files would be 0644
+    try:
+        call_command("backup", output=tmp_path / "backups", verbosity=0)
+    finally:
+        os.umask(previous)
+    (folder,) = (tmp_path / "backups").iterdir()
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in folder.iterdir()}
+    assert modes == dict.fromkeys(["database.dump", "manifest.json", "media.tar.gz", "private.tar.gz"], 0o600)
+
+
+@pytest.fixture
+def backup_key(settings):
+    from memorial.backups import new_backup_key
+
+    settings.BACKUP_KEY = new_backup_key()
+    return settings
+
+
+def test_an_encrypted_backup_holds_no_plain_data_and_restores(records, backup_key, settings, tmp_path, scratch):
+    import stat
+
+    live = Target.for_alias("default")
+    before = snapshot(live)
+    media_before = tree_checksums(settings.MEDIA_ROOT)
+    private_before = tree_checksums(settings.PRIVATE_MEDIA_ROOT)
+
+    call_command("backup", output=tmp_path / "backups", verbosity=0)
+    (folder,) = (tmp_path / "backups").iterdir()
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["database.dump.enc", "manifest.json", "media.tar.gz.enc", "private.tar.gz.enc"]
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in folder.iterdir())
+    for name in ("database.dump.enc", "media.tar.gz.enc", "private.tar.gz.enc"):
+        data = (folder / name).read_bytes()
+        assert data.startswith(b"BJMBAK1\n")
+        assert b"PGDMP" not in data and b"\x1f\x8b" not in data[:64]  # neither pg_dump's nor gzip's header
+        assert b"original bytes" not in data and b"victims_victim" not in data
+    manifest = json.loads((folder / MANIFEST).read_text())
+    assert manifest["encryption"]["cipher"] == "AES-256-GCM"
+    assert settings.BACKUP_KEY not in (folder / MANIFEST).read_text()
+
+    call_command("restore", str(folder), dry_run=True, verbosity=0)  # checksums need no key
+    shutil.rmtree(settings.MEDIA_ROOT)
+    shutil.rmtree(settings.PRIVATE_MEDIA_ROOT)
+    call_command("restore", str(folder), database_name=scratch.name, verbosity=0)
+    assert snapshot(scratch) == before
+    assert tree_checksums(settings.MEDIA_ROOT) == media_before
+    assert tree_checksums(settings.PRIVATE_MEDIA_ROOT) == private_before
+    assert sorted(p.name for p in folder.iterdir()) == names  # nothing was left there in plain text
+
+
+def test_an_encrypted_backup_is_not_restored_without_its_key(records, backup_key, settings, tmp_path, scratch):
+    from memorial.backups import new_backup_key
+
+    call_command("backup", output=tmp_path, verbosity=0)
+    (folder,) = [p for p in tmp_path.iterdir() if (p / MANIFEST).exists()]
+    settings.BACKUP_KEY = ""
+    with pytest.raises(CommandError, match="This backup is encrypted: set MEMORIAL_BACKUP_KEY"):
+        call_command("restore", str(folder), database_name=scratch.name, verbosity=0)
+    settings.BACKUP_KEY = new_backup_key()
+    with pytest.raises(CommandError, match="encrypted with another key"):
+        call_command("restore", str(folder), database_name=scratch.name, verbosity=0)
+    assert not scratch.exists()
+
+
+def test_backup_new_key_prints_a_usable_key(settings):
+    import base64
+    from io import StringIO
+
+    out = StringIO()
+    call_command("backup", new_key=True, stdout=out)
+    key = out.getvalue().strip()
+    assert len(base64.urlsafe_b64decode(key)) == 32
+    settings.BACKUP_KEY = "too-short"
+    with pytest.raises(CommandError, match="32 random bytes"):
+        call_command("backup", dry_run=True, verbosity=0)
+
+
+@pytest.mark.parametrize("damage", ["truncate a chunk", "drop the last chunk", "append a chunk", "other name", "flip"])
+def test_an_encrypted_file_that_was_tampered_with_is_refused(tmp_path, damage):
+    import base64
+    import io
+    import os
+
+    from memorial.backups import BackupError, EncryptedWriter, decrypt_file, new_backup_key
+
+    key = base64.urlsafe_b64decode(new_backup_key())
+    plain = os.urandom(10_000)
+    path = tmp_path / "file.enc"
+    writer = EncryptedWriter(path.open("wb"), key, "database.dump", chunk=1000)
+    writer.write(plain)
+    writer.close()
+    restored = io.BytesIO()
+    decrypt_file(path, restored, key, "database.dump")
+    assert restored.getvalue() == plain
+
+    data = path.read_bytes()
+    sealed = 4 + 1000 + 16  # a full chunk on disk
+    header = 8 + 7
+    name = "database.dump"
+    if damage == "truncate a chunk":
+        data = data[:-5]
+    elif damage == "drop the last chunk":
+        data = data[: header + 9 * sealed]  # ten chunks of 1,000 bytes, the last one gone
+    elif damage == "append a chunk":
+        data = data + data[header : header + sealed]
+    elif damage == "other name":
+        name = "media.tar.gz"
+    else:
+        data = data[:100] + bytes([data[100] ^ 1]) + data[101:]
+    path.write_bytes(data)
+    with pytest.raises(BackupError, match="cannot be decrypted"):
+        decrypt_file(path, io.BytesIO(), key, name)

@@ -117,3 +117,23 @@ def test_person_page_prints_as_a_record(page, live_server, records):
     assert page.locator("h1").is_visible() and page.locator(".citations").is_visible()
     pdf = page.pdf(format="A4")
     assert pdf[:4] == b"%PDF"
+
+
+@pytest.mark.parametrize("path", ["/%2F%2Fevil.example/en/", "/%2F%2Fevil.example/en/victims/"])
+def test_the_language_switcher_of_a_crafted_address_stays_on_the_site(page, live_server, screenshot, path):
+    """Found by an outside probe: a 404 for ``//evil.example/...`` linked its languages there. (The
+    test server, Python's http.server, folds a literal leading ``//`` itself; gunicorn does not:
+    tests/test_security.py sends that one to gunicorn.)"""
+    from urllib.parse import urlsplit
+
+    site = urlsplit(live_server.url).netloc
+    response = page.goto(f"{live_server.url}{path}")
+    assert response.status == 404
+    screenshot(page, "public-404-crafted-path")
+    for name in ("Azərbaycanca", "English", "Русский"):
+        page.goto(f"{live_server.url}{path}")
+        link = page.locator(".language-switcher").get_by_role("link", name=name)
+        assert urlsplit(link.evaluate("a => a.href")).netloc == site, name  # where Chromium would go
+        with page.expect_navigation():
+            link.click()
+        assert urlsplit(page.url).netloc == site, (name, page.url)

@@ -338,3 +338,137 @@ def test_an_oversized_upload_is_not_stored_as_it_arrives_and_is_refused(client, 
     assert "The file is 3 MB; photos may be at most 1 MB." in response.content.decode()
     assert sum(written) <= 1024 * 1024  # never more than the limit written to disk
     assert not Photo.objects.exists()
+
+
+# --- The memory of decoding (issue 13, item 6) ------------------------------------------------
+# Each photo is decoded in a fresh Python process that measures its own peak memory (ru_maxrss)
+# before and after the pipeline: what a gunicorn worker would spend on that upload.
+
+MEASURE = """
+import json, os, resource, sys
+import django
+django.setup()
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from victims import images
+settings.MEDIA_ROOT = sys.argv[2]
+translation.activate("en")
+upload = SimpleUploadedFile("photo", open(sys.argv[1], "rb").read())
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    checked = images.check_upload(upload)
+    stored = images.store_renditions(checked, key="00000000-0000-4000-8000-000000000000")
+    result = {"size": [stored.width, stored.height]}
+except Exception as error:
+    result = {"refused": " ".join(getattr(error, "messages", [str(error)]))}
+result["peak_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+print(json.dumps(result))
+"""
+
+GENERATE_JPEG = """
+import sys
+from PIL import Image
+width, height, orientation = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+image = Image.new("RGB", (width, height), (200, 200, 198))
+image.paste((90, 90, 88), (0, 0, width // 3, height // 2))
+exif = Image.Exif()
+if orientation:
+    exif[0x0112] = orientation
+image.save(sys.argv[1], "JPEG", quality=80, exif=exif.tobytes())
+"""
+
+
+def run_python(code: str, *args, timeout: int = 180) -> str:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings_test"}
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def decode_in_a_worker(path, tmp_path) -> dict:
+    import json
+
+    return json.loads(run_python(MEASURE, path, tmp_path / "worker-media").strip().splitlines()[-1])
+
+
+def huge_png(width: int, height: int, pixel: bytes = bytes((200, 200, 198)), color_type: int = 2) -> bytes:
+    """A PNG of ``width`` × ``height`` pixels of one colour, compressed row by row: a few hundred
+    kilobytes on disk, built without ever holding its pixels in memory."""
+    row = b"\x00" + pixel * width
+    compressor = zlib.compressobj(9)
+    idat = b"".join([compressor.compress(row) for _ in range(height)] + [compressor.flush()])
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, color_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_the_pixel_limit_follows_from_the_memory_budget(settings):
+    assert settings.PHOTO_DECODE_MEMORY_MB == 256
+    assert settings.PHOTO_MAX_PIXELS == 256 * 1024 * 1024 // settings.PHOTO_DECODE_BYTES_PER_PIXEL
+    assert 25_000_000 < settings.PHOTO_MAX_PIXELS < 40_000_000
+
+
+@pytest.mark.slow
+def test_the_probes_40_megapixel_png_is_refused_before_it_is_decoded(tmp_path, settings):
+    path = tmp_path / "forty.png"
+    path.write_bytes(huge_png(8000, 5000))
+    assert path.stat().st_size < 200 * 1024  # small on disk, 40 million pixels
+    result = decode_in_a_worker(path, tmp_path)
+    assert "The image is 8000 × 5000 pixels; at most 29.8 million pixels are accepted." in result["refused"]
+    assert result["peak_mb"] < 16
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "kind",
+    ["rgb png", "transparent png", "rotated jpeg"],
+)
+def test_a_photo_at_the_pixel_limit_decodes_within_the_memory_budget(tmp_path, settings, kind):
+    """The worst cases at the limit: 4 bytes a pixel with transparency, two copies for a rotation."""
+    width = 6500
+    height = settings.PHOTO_MAX_PIXELS // width
+    path = tmp_path / "limit"
+    if kind == "rgb png":
+        path.write_bytes(huge_png(width, height))
+    elif kind == "transparent png":
+        path.write_bytes(huge_png(width, height, bytes((200, 200, 198, 128)), color_type=6))
+    else:
+        run_python(GENERATE_JPEG, path, width, height, 6)  # EXIF orientation 6: turned upright
+        width, height = height, width
+    result = decode_in_a_worker(path, tmp_path)
+    assert result.get("size") == [width, height], result
+    assert result["peak_mb"] <= settings.PHOTO_DECODE_MEMORY_MB, result
+
+
+@pytest.mark.slow
+def test_a_larger_jpeg_is_decoded_at_a_reduced_size_within_the_budget(tmp_path, settings):
+    path = tmp_path / "forty.jpg"
+    run_python(GENERATE_JPEG, path, 8000, 5000, 0)
+    result = decode_in_a_worker(path, tmp_path)
+    assert result.get("size") == [4000, 2500], result  # decoded at half its size, never in full
+    assert result["peak_mb"] <= settings.PHOTO_DECODE_MEMORY_MB / 2, result
+
+
+def test_a_jpeg_too_large_even_at_an_eighth_is_refused(settings):
+    settings.PHOTO_MAX_PIXELS = 1_000
+    message = original_error(upload(synthetic_jpeg(size=(400, 200))))  # 80,000 pixels: 1,250 at an eighth
+    assert "at most 0.001 million pixels" in message
+    settings.PHOTO_MAX_PIXELS = 2_000
+    photo = save_photo(synthetic_jpeg(size=(400, 200)))
+    assert (photo.width, photo.height) == (50, 25)

@@ -164,3 +164,62 @@ def test_an_import_shows_at_once_in_the_process_that_ran_it(client, settings, dj
         result = registry_import(_csv(rows), file_name="new.csv", may_publish=True)
     assert result.ok, result.problems
     assert "Sınaqimportov" in client.get("/en/victims/").content.decode()
+
+
+# --- A forged Host header (issue 13, item 1) --------------------------------------------------
+
+SITE = "https://memorial.example.org"
+
+
+@pytest.fixture
+def canonical_site(settings):
+    settings.SITE_URL = SITE
+    settings.ALLOWED_HOSTS = ["memorial.example.org", "localhost"]
+    return settings
+
+
+def test_absolute_urls_come_from_site_url_never_from_the_host_header(client, canonical_site):
+    import json
+    import re
+
+    victim = VictimFactory(family_name="Hostov")
+    url = f"/en/victims/{victim.slug}/"
+    canonical = f"{SITE}{url}"
+    # Django's host check ignores the port: this host passes it, and must still not reach the page.
+    forged = client.get(url, HTTP_HOST="memorial.example.org:1")
+    assert forged.status_code == 200 and forged["X-Cache"] == "MISS"
+    html = forged.content.decode()
+    assert f'<link rel="canonical" href="{canonical}">' in html
+    assert f'<meta property="og:url" content="{canonical}">' in html
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    assert data["url"] == canonical
+    assert "memorial.example.org:1" not in html
+    # The next visitor gets the same, correct page from the cache.
+    honest = client.get(url, HTTP_HOST="memorial.example.org")
+    assert honest["X-Cache"] == "HIT" and f'<link rel="canonical" href="{canonical}">' in honest.content.decode()
+
+
+def test_sitemaps_and_robots_txt_use_site_url_whatever_the_host(client, canonical_site):
+    victim = VictimFactory(family_name="Xəritəli")
+    for path in ("/sitemap.xml", "/sitemap-victims.xml", "/sitemap-pages.xml", "/robots.txt"):
+        text = client.get(path, HTTP_HOST="memorial.example.org:9999").content.decode()
+        assert ":9999" not in text, path
+        assert f"{SITE}/" in text, path
+    assert (
+        f"<loc>{SITE}/sitemap-victims.xml</loc>" in client.get("/sitemap.xml", HTTP_HOST="localhost").content.decode()
+    )
+    xml = client.get("/sitemap-victims.xml", HTTP_HOST="memorial.example.org:9999").content.decode()
+    assert f"<loc>{SITE}{victim.get_absolute_url()}</loc>" in xml
+    assert f'hreflang="ru" href="{SITE}/ru/' in xml
+    assert f"Sitemap: {SITE}/sitemap.xml" in client.get("/robots.txt", HTTP_HOST="localhost").content.decode()
+
+
+def test_a_host_that_is_not_allowed_gets_400_even_for_a_cached_page(client, canonical_site):
+    victim = VictimFactory()
+    url = f"/en/victims/{victim.slug}/"
+    assert client.get(url, HTTP_HOST="memorial.example.org")["X-Cache"] == "MISS"
+    assert client.get(url, HTTP_HOST="memorial.example.org")["X-Cache"] == "HIT"
+    for host in ("evil.example", "127.0.0.2:9999", "memorial.example.org.evil.example"):
+        response = client.get(url, HTTP_HOST=host)
+        assert response.status_code == 400, host
+        assert "X-Cache" not in response

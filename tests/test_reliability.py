@@ -244,3 +244,118 @@ def test_soak_reads_worker_memory():
 
     assert soak.rss_mb(os.getpid()) > 10
     assert soak.rss_mb(2**22 + 12345) is None
+
+
+# --- Found by the outside probe (issue 13, items 5 and 8) ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/healthz", "/readyz"])
+def test_health_probes_answer_plain_http_with_the_ssl_redirect_on(client, settings, url):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get(url)
+    assert response.status_code == 200
+    assert client.get("/en/").status_code == 301  # the site itself still redirects
+
+
+@pytest.fixture
+def outage_log():
+    from memorial.security import database_outage_log
+
+    database_outage_log.reset()
+    yield database_outage_log
+    database_outage_log.reset()
+
+
+@pytest.mark.django_db
+def test_a_database_outage_is_logged_once_per_interval_not_per_request(
+    client, monkeypatch, caplog, settings, outage_log
+):
+    import logging
+
+    from memorial import views
+
+    def broken(self, **kwargs):
+        raise OperationalError("connection to server on socket failed: No such file or directory")
+
+    monkeypatch.setattr(views.HomeView, "get_context_data", broken)
+
+    class Unreachable:
+        def cursor(self):
+            raise OperationalError("connection to server on socket failed: No such file or directory")
+
+    monkeypatch.setattr("memorial.health.connections", {"default": Unreachable()})  # nor can readyz
+    settings.DATABASE_OUTAGE_LOG_SECONDS = 3600
+    settings.PAGE_CACHE_ENABLED = False  # in the test's transaction the dropped connection stays closed
+    with caplog.at_level(logging.WARNING):
+        for _ in range(20):
+            assert client.get("/en/").status_code == 503
+            assert client.get("/readyz").status_code == 503
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert [record.getMessage() for record in errors] == [
+        "Database unavailable for /en/: connection to server on socket failed: No such file or directory"
+    ]
+    # After the interval, one line says how many 503s were not logged.
+    settings.DATABASE_OUTAGE_LOG_SECONDS = 0
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        client.get("/en/")
+    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "(and 39 more requests answered 503 since the last report)" in errors[0]
+
+
+@pytest.mark.django_db
+def test_other_server_errors_are_still_logged_by_django(client, monkeypatch, caplog, settings, outage_log):
+    import logging
+
+    from memorial import views
+
+    def broken(self, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views.AboutView, "get_context_data", broken)
+    client.raise_request_exception = False
+    with caplog.at_level(logging.WARNING):
+        assert client.get("/en/about/").status_code == 500
+    assert any(record.name == "django.request" and record.levelno == logging.ERROR for record in caplog.records)
+
+
+def wsgi_call(method: str, path: str) -> tuple[str, dict, bytes]:
+    """What gunicorn receives from the WSGI application (the test client drops a HEAD body itself)."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    environ = RequestFactory().generic(method, path, HTTP_ACCEPT_LANGUAGE="en").environ
+    started = {}
+    # As Django's test client does: the test's transaction keeps its connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = WSGIHandler()(
+            environ, lambda status, headers, exc_info=None: started.update(status=status, headers=headers)
+        )
+        try:
+            content = b"".join(body)
+        finally:
+            getattr(body, "close", lambda: None)()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return started["status"], dict(started["headers"]), content
+
+
+@pytest.mark.django_db
+def test_a_head_request_gets_the_get_headers_and_no_body():
+    from tests.factories import VictimFactory
+    from tests.public_fixtures import add_photo
+
+    photo = add_photo(VictimFactory(), alt_text_en="A grey placeholder drawing")
+    for path in ("/en/", "/en/", "/en/about/", "/healthz", "/robots.txt", photo.rendition_url("card", "jpeg")):
+        get_status, get_headers, get_body = wsgi_call("GET", path)
+        status, headers, body = wsgi_call("HEAD", path)
+        assert status == get_status == "200 OK", path
+        assert body == b"", path
+        assert get_body, path
+        assert headers.get("Content-Length") == get_headers.get("Content-Length") == str(len(get_body)), path

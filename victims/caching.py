@@ -33,6 +33,7 @@ from pathlib import Path
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
+from django.core.exceptions import DisallowedHost
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -215,7 +216,15 @@ class PublicPageCacheMiddleware:
         if any(name not in self.parameters for name in request.GET):
             return True
         cookies = request.COOKIES
-        return settings.SESSION_COOKIE_NAME in cookies or any(name in cookies for name in _PERSONAL_COOKIES)
+        if settings.SESSION_COOKIE_NAME in cookies or any(name in cookies for name in _PERSONAL_COOKIES):
+            return True
+        # A host that fails ALLOWED_HOSTS gets Django's 400, never a page from the cache. The page
+        # itself does not depend on the host: its absolute URLs come from SITE_URL (common.siteurl).
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return True
+        return False
 
     def __call__(self, request):
         if self._bypass(request):

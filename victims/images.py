@@ -3,8 +3,11 @@
 The content decides, never the file name: Pillow must identify and verify the file as JPEG, PNG,
 WebP or a still GIF. Files over ``PHOTO_MAX_UPLOAD_BYTES`` are refused before they are read, images
 over ``PHOTO_MAX_PIXELS`` before they are decoded (Pillow's decompression-bomb warning is an error
-here too). Markup hidden in an image (HTML or script polyglots) and data after the end of a GIF or
-PNG are refused.
+here too), except a JPEG, which is decoded at a half, quarter or eighth of its size when that fits.
+The pixel limit follows from a worker's memory budget (``PHOTO_DECODE_MEMORY_MB``): the pipeline
+holds one full-size copy of the pixels, two for a moment (an EXIF rotation, a palette converted).
+Markup hidden in an image (HTML or script polyglots) and data after the end of a GIF or PNG are
+refused.
 
 What is stored is always re-encoded from the decoded pixels, after EXIF orientation is applied,
 so no metadata (EXIF, GPS, XMP, comments, ICC) survives: the original goes to the private storage
@@ -15,12 +18,13 @@ from __future__ import annotations
 
 import io
 import re
+import tempfile
 import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage, storages
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -53,7 +57,7 @@ def _max_bytes() -> int:
 
 
 def _max_pixels() -> int:
-    return getattr(settings, "PHOTO_MAX_PIXELS", 40_000_000)
+    return settings.PHOTO_MAX_PIXELS
 
 
 def _megabytes(n: int) -> str:
@@ -152,7 +156,7 @@ def check_upload(upload) -> CheckedImage:
                 frames = getattr(probe, "n_frames", 1)
                 if image_format not in ALLOWED_FORMATS:
                     raise not_an_image
-                if width * height > _max_pixels():
+                if width * height > _max_pixels() and _draft_size(image_format, width, height) is None:
                     raise _too_many_pixels(width, height)
                 probe.verify()
             if frames > 1:
@@ -162,13 +166,52 @@ def check_upload(upload) -> CheckedImage:
                     _("This file has data hidden after the end of the image and is refused."), code="trailing_data"
                 )
             image = Image.open(io.BytesIO(data))
+            if (width * height > _max_pixels()) and (reduced := _draft_size(image_format, width, height)):
+                image.draft(image.mode, reduced)  # JPEG decodes at 1/2, 1/4 or 1/8 of its size
             image.load()
+            if image.width * image.height > _max_pixels():
+                raise _too_many_pixels(width, height)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels(width, height) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
             raise not_an_image from None
-    image = ImageOps.exif_transpose(image)
+    del data  # from here on, one full-size copy of the pixels at a time (see PHOTO_DECODE_MEMORY_MB)
+    image = _pixels_only(image)
+    ImageOps.exif_transpose(image, in_place=True)
     return CheckedImage(image=_to_srgb(image), format=image_format)
+
+
+def _draft_size(image_format: str, width: int, height: int) -> tuple[int, int] | None:
+    """The size a JPEG over the pixel limit can be decoded at instead (its decoder scales by 1/2,
+    1/4 or 1/8 while decoding, so the full size is never in memory); None when it cannot."""
+    if image_format != "JPEG":
+        return None
+    for scale in (2, 4, 8):
+        # The decoder rounds up; the size asked for is rounded down so that it picks this scale.
+        if -(-width // scale) * -(-height // scale) <= _max_pixels():
+            return (max(width // scale, 1), max(height // scale, 1))
+    return None
+
+
+def _pixels_only(image: Image.Image) -> Image.Image:
+    """The decoded image in a mode the pipeline keeps (RGB, RGBA or L), converted once here so
+    that later steps never hold two full-size copies. The EXIF orientation is kept for
+    ``exif_transpose``; everything else goes with the other metadata later."""
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    target = "RGBA" if has_alpha else ("L" if image.mode in ("L", "1", "I;16", "I") else "RGB")
+    if image.mode == target:
+        return image
+    exif = image.getexif()
+    icc = image.info.get("icc_profile")
+    try:
+        converted = image.convert(target)
+    finally:
+        image.close()
+    if exif:
+        converted.info["exif"] = exif.tobytes()
+    if icc:
+        converted.info["icc_profile"] = icc
+    return converted
 
 
 def _to_srgb(image: Image.Image) -> Image.Image:
@@ -180,10 +223,13 @@ def _to_srgb(image: Image.Image) -> Image.Image:
     try:
         source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         output_mode = "RGBA" if image.mode == "RGBA" else "RGB"
-        converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"), outputMode=output_mode)
+        in_place = image.mode == output_mode  # no second full-size copy
+        converted = ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode=output_mode, inPlace=in_place
+        )
     except (ImageCms.PyCMSError, OSError, ValueError):
         return image
-    return converted or image
+    return image if in_place else (converted or image)
 
 
 def _too_many_pixels(width: int, height: int) -> ValidationError:
@@ -191,46 +237,50 @@ def _too_many_pixels(width: int, height: int) -> ValidationError:
         return ValidationError(
             _("The image has too many pixels; at most %(max)s million pixels are accepted."),
             code="too_many_pixels",
-            params={"max": f"{_max_pixels() / 1_000_000:g}"},
+            params={"max": f"{_max_pixels() / 1_000_000:.3g}"},
         )
     return ValidationError(
         _("The image is %(width)s × %(height)s pixels; at most %(max)s million pixels are accepted."),
         code="too_many_pixels",
-        params={"width": width, "height": height, "max": f"{_max_pixels() / 1_000_000:g}"},
+        params={"width": width, "height": height, "max": f"{_max_pixels() / 1_000_000:.3g}"},
     )
 
 
 def _clean_pixels(image: Image.Image, *, keep_alpha: bool) -> Image.Image:
-    """A copy holding only pixels: no EXIF, ICC profile, comments or other info."""
+    """The pixels only: no EXIF, ICC profile, comments or other info. A copy only when the mode
+    changes (the image given is the pipeline's own, and its info is not needed any more)."""
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)
     if keep_alpha and has_alpha:
-        clean = image.convert("RGBA")
+        clean = image if image.mode == "RGBA" else image.convert("RGBA")
     elif has_alpha:
-        rgba = image.convert("RGBA")
+        rgba = image.convert("RGBA") if image.mode != "RGBA" else image
         clean = Image.new("RGB", rgba.size, (255, 255, 255))
         clean.paste(rgba, mask=rgba.getchannel("A"))
     else:
-        clean = image.convert("RGB") if image.mode not in ("RGB", "L") else image.copy()
+        clean = image.convert("RGB") if image.mode not in ("RGB", "L") else image
     clean.info = {}
     return clean
 
 
-def _encode(image: Image.Image, image_format: str) -> bytes:
-    buffer = io.BytesIO()
+def _encode(image: Image.Image, image_format: str, buffer=None) -> bytes:
+    buffer = buffer if buffer is not None else io.BytesIO()
     if image_format == "JPEG":
         image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
-        image.save(buffer, "JPEG", quality=88, optimize=True, progressive=True)
+        # Progressive encoding keeps every coefficient of the image in memory: only for the small
+        # renditions a browser shows, not for a full-size original.
+        small = image.width * image.height <= 4_000_000
+        image.save(buffer, "JPEG", quality=88, optimize=small, progressive=small)
     elif image_format == "WEBP":
         image.save(buffer, "WEBP", quality=82, method=4)
     else:
         image.save(buffer, image_format, optimize=True)
-    return buffer.getvalue()
+    return buffer.getvalue() if isinstance(buffer, io.BytesIO) else b""
 
 
 @dataclass
 class StoredImage:
     original_name: str
-    original_content: ContentFile
+    original_content: File
     width: int
     height: int
     renditions: dict
@@ -244,18 +294,24 @@ def store_renditions(checked: CheckedImage, *, key: str) -> StoredImage:
     """
     image = checked.image
     original_format, extension = _ORIGINAL_FORMATS[checked.format]
-    original = _clean_pixels(image, keep_alpha=original_format != "JPEG")
-    original_content = ContentFile(_encode(original, original_format), name=f"{key}.{extension}")
+    # The full-size original is written to a temporary file, not kept in memory a second time.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller inside the File
+    _encode(_clean_pixels(image, keep_alpha=original_format != "JPEG"), original_format, spool)
+    spool.seek(0)
+    original_content = File(spool, name=f"{key}.{extension}")
 
+    # The largest rendition from the full image, the smaller ones from it: never a full-size copy.
     renditions: dict[str, dict] = {}
-    for name, longest in RENDITIONS.items():
-        copy = _clean_pixels(image, keep_alpha=True)
-        copy.thumbnail((longest, longest), Image.Resampling.LANCZOS)
+    source = image
+    for name, longest in sorted(RENDITIONS.items(), key=lambda item: -item[1]):
+        copy = _downscaled(_clean_pixels(source, keep_alpha=True), longest)
         entry: dict = {"width": copy.width, "height": copy.height}
         for fmt, ext in (("webp", "webp"), ("jpeg", "jpg")):
             data = _encode(copy if fmt == "webp" else _clean_pixels(copy, keep_alpha=False), fmt.upper())
             entry[fmt] = default_storage.save(f"photos/{key}/{name}.{ext}", ContentFile(data))
         renditions[name] = entry
+        source = copy
+    renditions = {name: renditions[name] for name in RENDITIONS}
     return StoredImage(
         original_name=f"{key}.{extension}",
         original_content=original_content,
@@ -263,6 +319,32 @@ def store_renditions(checked: CheckedImage, *, key: str) -> StoredImage:
         height=image.height,
         renditions=renditions,
     )
+
+
+def _downscaled(image: Image.Image, longest: int) -> Image.Image:
+    """A new image at most ``longest`` pixels on its longest side. A large image is first reduced
+    by the largest whole factor that keeps it at least that size (box averaging, strip by strip),
+    then resampled: LANCZOS straight from the full size would hold further full-size copies."""
+    if max(image.size) <= longest:
+        return image.copy()
+    factor = max(image.size) // longest
+    if factor > 1:
+        image = _reduced(image, factor)
+    return ImageOps.contain(image, (longest, longest), Image.Resampling.LANCZOS)
+
+
+def _reduced(image: Image.Image, factor: int) -> Image.Image:
+    """``image.reduce(factor)``; with transparency, strip by strip (Pillow premultiplies RGBA into
+    a full-size copy first, which would double the memory of a large photo)."""
+    if image.mode not in ("RGBA", "LA"):
+        return image.reduce(factor)
+    width, height = image.size
+    reduced = Image.new(image.mode, (-(-width // factor), -(-height // factor)))
+    rows = factor * max(1, 256 // factor)  # a whole number of factors per strip
+    for top in range(0, height, rows):
+        strip = image.crop((0, top, width, min(top + rows, height)))
+        reduced.paste(strip.reduce(factor), (0, top // factor))
+    return reduced
 
 
 def delete_stored(*, renditions: dict, original_name: str = "") -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps.views import index, sitemap
 from django.db.models import Max, QuerySet
 from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from common.siteurl import absolute_url, site_origin
 from victims.links import slug_url_maker
 from victims.models import Event, Victim
 
@@ -55,6 +58,13 @@ class _I18nSitemap(Sitemap):
     # Records: their page's URL name, reversed once per language and request (slug_url_maker),
     # not once per URL and alternate (four reverses per URL took most of a section's time).
     detail_view: str | None = None
+
+    # Every URL starts with the configured SITE_URL, never with the request's Host (common.siteurl).
+    def get_protocol(self, protocol=None) -> str:
+        return urlsplit(site_origin()).scheme
+
+    def get_domain(self, site=None) -> str:
+        return urlsplit(site_origin()).netloc
 
     def _location(self, item, force_lang_code=None):
         if self.detail_view is None:
@@ -151,6 +161,21 @@ def urlset_xml(urlset: list[dict]) -> str:
         append("</url>\n")
     append("</urlset>\n")
     return "".join(parts)
+
+
+def sitemap_index(request, **kwargs):
+    """Django's sitemap index, its sections' URLs on the configured SITE_URL instead of the request's host."""
+    response = index(request, **kwargs)
+    response.context_data["sitemaps"] = [
+        dataclasses.replace(item, location=absolute_url(_path_of(item.location)))
+        for item in response.context_data["sitemaps"]
+    ]
+    return response
+
+
+def _path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def sitemap_section(request, **kwargs):

@@ -19,10 +19,11 @@ from django.db.models.functions import Coalesce, DenseRank
 from django.http import HttpResponse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from common.partialdates import Precision, iso_partial_date
+from common.siteurl import absolute_url
 from common.translation_fallback import translated
 from victims.caching import cached_per_generation, public_page, public_page_method
 from victims.filters import RegistryFilterForm
@@ -171,10 +172,10 @@ class VictimDetailView(DetailView):
         context.update(
             photos=photos,
             primary_photo=photos[0] if photos else None,
-            canonical_url=self.request.build_absolute_uri(victim.get_absolute_url()),
+            canonical_url=absolute_url(victim.get_absolute_url()),
             person_jsonld=self.person_jsonld(victim, photos),
             fallback_note=fallback_note([victim], ("occupation", "circumstances", "biography")),
-            og_image=self.request.build_absolute_uri(image) if (image := self.photo_url(photos, "jpeg")) else "",
+            og_image=absolute_url(image) if (image := self.photo_url(photos, "jpeg")) else "",
         )
         return context
 
@@ -187,7 +188,7 @@ class VictimDetailView(DetailView):
             "@context": "https://schema.org",
             "@type": "Person",
             "name": str(victim),
-            "url": self.request.build_absolute_uri(victim.get_absolute_url()),
+            "url": absolute_url(victim.get_absolute_url()),
         }
         if victim.given_name:
             data["givenName"] = victim.given_name
@@ -209,7 +210,7 @@ class VictimDetailView(DetailView):
             data["hasOccupation"] = {"@type": "Occupation", "name": occupation.text}
         image = self.photo_url(photos, "jpeg")
         if image:
-            data["image"] = self.request.build_absolute_uri(image)
+            data["image"] = absolute_url(image)
         return data
 
 
@@ -275,7 +276,7 @@ class EventDetailView(DetailView):
         event = self.object
         people = event.victims.published().for_list().order_by("family_name", "given_name", "id")
         context.update(
-            canonical_url=self.request.build_absolute_uri(event.get_absolute_url()),
+            canonical_url=absolute_url(event.get_absolute_url()),
             people=list(people[: self.people_shown]),
             people_count=cached_per_generation(f"event-people:{event.pk}", people.count),
         )
@@ -371,14 +372,14 @@ class StatisticsView(TemplateView):
         return context
 
 
-@require_GET
+@require_safe
 @public_page
 def robots_txt(request):
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /i18n/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Sitemap: {absolute_url('/sitemap.xml')}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -57,6 +57,13 @@ def rendition(photo, size: str) -> dict:
     }
 
 
+def same_origin_path(path: str) -> str:
+    """The request's path as a link that stays on this site. A path that begins with ``//`` (a
+    request for ``//evil.example/en/``, or ``/%2F%2Fevil.example``) would be read by a browser as
+    a protocol-relative URL to another host: its leading slashes become one."""
+    return "/" + path.lstrip("/\\")
+
+
 @register.simple_tag(takes_context=True)
 def language_links(context) -> list[dict]:
     """The current page in every language: code, local name, and its URL in that language.
@@ -67,7 +74,7 @@ def language_links(context) -> list[dict]:
     """
     request = context.get("request")
     current = translation.get_language()
-    path = request.get_full_path() if request else "/"
+    path = same_origin_path(request.get_full_path()) if request else "/"
     links = []
     for code, _name in settings.LANGUAGES:
         info = translation.get_language_info(code)
