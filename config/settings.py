@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "memorial.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # With DATABASE_REPLICA_URL: anonymous public requests read from the replica while it is in sync.
+    "common.replica.PublicReadsFromReplicaMiddleware",
     # Before sessions, translation and authentication: a cached public page skips them all.
     "victims.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -130,6 +132,16 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if not env.bool("DATABASE_PARALLEL_QUERY", default=False):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c max_parallel_workers_per_gather=0")
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_memorial")}
+# A streaming replica of the primary for public reads (common/replica.py): the admin, the staff
+# pages and every write stay on the primary, and a lagging or absent replica is not read.
+if DATABASE_REPLICA_URL := env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **{key: value for key, value in DATABASES["default"].items() if key != "TEST"},
+        **environ.Env.db_url_config(DATABASE_REPLICA_URL),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["HOST"] = unquote(str(DATABASES["replica"].get("HOST", "")))
+    DATABASE_ROUTERS = ["common.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -140,7 +152,18 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "memorial-default"},
     "pages": env.cache_url("PAGE_CACHE_URL", default="locmemcache://memorial-pages"),
 }
-CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("PAGE_CACHE_ENTRIES", default=1000))
+if CACHES["pages"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["pages"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("PAGE_CACHE_ENTRIES", default=1000))
+# Several application servers share the page cache, the derived counts, rate limits and sessions
+# through Redis (common/cache.py: while Redis is away, the site serves without it).
+if REDIS_URL := env.str("REDIS_URL", default=""):
+    _redis = {
+        "BACKEND": "common.cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+    }
+    CACHES = {"default": {**_redis, "KEY_PREFIX": "memorial"}, "pages": {**_redis, "KEY_PREFIX": "memorial-pages"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Off by default under DEBUG: a template edited during development shows on the next request.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=not DEBUG)
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=24 * 60 * 60)

@@ -9,77 +9,25 @@ bound the README states (``REGISTRY_GENERATION_TTL``, 1 s, after the commit) eve
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
 
 import pytest
-from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
+from tests.deployed import GENERATION_TTL, get, gunicorn, production_environment
 from tests.factories import CitationFactory, VictimFactory
 from victims import services
 from victims.models import Victim
 
 pytestmark = pytest.mark.slow
 
-GENERATION_TTL = 1.0  # the deployed default, as the README states it
-
-
-def _database_url() -> str:
-    conf = connection.settings_dict
-    host = quote(conf["HOST"] or "", safe="")
-    user = quote(conf["USER"] or "", safe="")
-    password = f":{quote(conf['PASSWORD'], safe='')}" if conf["PASSWORD"] else ""
-    port = f":{conf['PORT']}" if conf["PORT"] else ""
-    return f"postgres://{user}{password}@{host}{port}/{conf['NAME']}"
-
-
-def _get(url: str, headers: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(url, headers={"Host": "127.0.0.1", **(headers or {})})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 — loopback only
-            response.read()
-            return response.status, dict(response.headers)
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
-
 
 @pytest.fixture
 def deployed(transactional_db, tmp_path):
     """gunicorn serving this test's database with the production settings."""
-    from bench.load import Gunicorn
-
-    environment = {
-        "DJANGO_ENV": "production",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "synthetic-test-key-" + "x" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SECURE_HSTS_SECONDS": "0",
-        "DJANGO_LOG_LEVEL": "ERROR",
-        "DATABASE_URL": _database_url(),
-        "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
-        "DJANGO_MEDIA_ROOT": str(tmp_path / "media"),
-        "DJANGO_PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "PAGE_CACHE_ENABLED": "true",
-        "REGISTRY_GENERATION_TTL": str(GENERATION_TTL),
-    }
-    # What production refuses to start without (a real contact address, the canonical origin).
-    environment.update(MEMORIAL_CONTACT_EMAIL="curators@memorial.test", SITE_URL="https://memorial.test")
-    collected = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
-        cwd=settings.BASE_DIR, env={**os.environ, **environment}, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-    assert collected.returncode == 0, collected.stderr
-    with Gunicorn(environment, workers=2, log=tmp_path / "gunicorn.log", ready_path="/healthz") as server:
+    with gunicorn(production_environment(tmp_path), tmp_path / "gunicorn.log") as server:
         yield server
 
 
@@ -122,9 +70,9 @@ def test_a_late_withdrawal_leaves_every_worker_within_the_stated_bound(deployed,
 
     # Visitors, several at once so that both workers render and keep the page.
     with ThreadPoolExecutor(8) as pool:
-        before = list(pool.map(lambda _: _get(url), range(24)))
-    assert {status for status, _ in before} == {200}
-    assert any(headers.get("X-Cache") == "HIT" for _, headers in before)
+        before = list(pool.map(lambda _: get(url), range(24)))
+    assert {status for status, _, _ in before} == {200}
+    assert any(headers.get("X-Cache") == "HIT" for _, headers, _ in before)
     etag = before[0][1]["ETag"]
 
     release.set()
@@ -133,7 +81,7 @@ def test_a_late_withdrawal_leaves_every_worker_within_the_stated_bound(deployed,
     time.sleep(GENERATION_TTL + 0.2)  # the stated bound after the commit
 
     with ThreadPoolExecutor(8) as pool:
-        after = list(pool.map(lambda _: _get(url), range(24)))
-        revalidated = list(pool.map(lambda _: _get(url, {"If-None-Match": etag}), range(8)))
-    assert {status for status, _ in after} == {404}, [s for s, _ in after]
-    assert {status for status, _ in revalidated} == {404}
+        after = list(pool.map(lambda _: get(url), range(24)))
+        revalidated = list(pool.map(lambda _: get(url, {"If-None-Match": etag}), range(8)))
+    assert {status for status, _, _ in after} == {404}, [s for s, _, _ in after]
+    assert {status for status, _, _ in revalidated} == {404}

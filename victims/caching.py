@@ -34,13 +34,15 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import DisallowedHost
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
+
+from common import replica
 
 
 def _release() -> str:
@@ -82,13 +84,19 @@ def _generation_sql() -> str:
     return f"SELECT value FROM {table} WHERE id = 1"  # noqa: S608
 
 
-def _read_generation() -> str:
-    with connection.cursor() as cursor:
+def _generation_value(using=None) -> int:
+    with (connections[using] if using else connection).cursor() as cursor:
         cursor.execute(_generation_sql())
         row = cursor.fetchone()
     # No row only after the table was emptied by hand (or by a test's flush): the next commit
     # that changes the registry writes it again.
-    value = row[0] if row else 0
+    return row[0] if row else 0
+
+
+def _read_generation() -> str:
+    value = _generation_value()  # always the primary's
+    # With a read replica: public reads use it until the next read only if it has this commit too.
+    replica.note_generation(value, lambda: _generation_value(replica.REPLICA))
     return hashlib.sha256(f"{RELEASE}|{value}".encode()).hexdigest()[:32]
 
 
