@@ -16,13 +16,14 @@ PYTHON ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2
 	$$(command -v python3.14 python3.13 python3.12 python3 2>/dev/null); do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help run test venv db stop migrate content superuser static messages makemessages browser lint bench serve-prod clean
+.PHONY: help run test venv db stop migrate content superuser static messages makemessages browser services lint bench stack stack-stop serve-prod clean
 
 help:
 	@echo "make run    set everything up and serve the memorial on http://$(HOST):$(PORT)"
 	@echo "make test   set everything up and run ruff and the whole test suite"
 	@echo "make stop   stop the project's own PostgreSQL"
 	@echo "make bench  run the benchmarks (see bench/README.md)"
+	@echo "make stack  nginx, two gunicorns, Redis, a read replica and an S3 bucket on 127.0.0.1 (make stack-stop)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -72,6 +73,19 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; fi
 
+# Debian's Redis and nginx for the several-server stack and its tests.
+services:
+	@if ! command -v redis-server >/dev/null || ! { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }; then \
+	  echo "Installing Debian's redis-server and nginx for the stack and its tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server nginx >/dev/null; fi; fi
+
+stack: content services
+	$(PY) -m stack up
+
+stack-stop: venv
+	$(PY) -m stack down
+
 run: content superuser static
 	@echo "Serving the memorial on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/); Ctrl-C stops it."
 	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
@@ -79,7 +93,7 @@ run: content superuser static
 lint: venv
 	$(VENV)/bin/ruff check .
 
-test: lint db messages browser
+test: lint db messages browser services
 	$(PY) manage.py makemigrations --check --dry-run -v 0
 	$(VENV)/bin/pytest
 

@@ -241,6 +241,30 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Media in S3-compatible buckets when MEDIA_S3_BUCKET is set (django-storages): renditions in one
+# bucket, the private originals in another. Neither bucket is public: renditions are still served
+# at /media/ by the application (or nginx on its word), which answers 404 for a person who is not
+# published; a public bucket would keep a withdrawn person's photos reachable.
+if MEDIA_S3_BUCKET := env.str("MEDIA_S3_BUCKET", default=""):
+    _s3 = {
+        "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("MEDIA_S3_REGION", default="us-east-1"),
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "default_acl": None,
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "common.storage.MediaS3Storage",
+        "OPTIONS": {**_s3, "bucket_name": MEDIA_S3_BUCKET, "querystring_auth": False},
+    }
+    STORAGES["private"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {**_s3, "bucket_name": env.str("PRIVATE_S3_BUCKET"), "querystring_auth": True},
+    }
+# Behind nginx: the media view answers with X-Accel-Redirect to this internal location (local disk).
+MEDIA_ACCEL_REDIRECT = env.str("MEDIA_ACCEL_REDIRECT", default="")
+
 # Where ``manage.py backup`` writes its dated folders (database dump, media, manifest).
 BACKUP_ROOT = Path(env.str("DJANGO_BACKUP_ROOT", default=str(BASE_DIR / "var" / "backups")))
 # Set: backups are written encrypted with this key (memorial.backups; manage.py backup --new-key).
@@ -282,8 +306,9 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
-SESSION_COOKIE_SECURE = PRODUCTION
-CSRF_COOKIE_SECURE = PRODUCTION
+# Off only for a plain-HTTP stack on loopback (make stack); production keeps both on.
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("DJANGO_CSRF_COOKIE_SECURE", default=PRODUCTION)
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=PRODUCTION)
 # Load balancers probe over plain HTTP: the health checks answer there instead of redirecting.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

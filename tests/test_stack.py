@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -181,3 +182,84 @@ def test_public_reads_use_the_replica_only_while_it_has_every_commit(replica, tm
         assert get(server.url("/admin/login/"))[0] == 200
     log = (tmp_path / "gunicorn.log").read_text()
     assert "Traceback" not in log, log
+
+
+# --- The whole stack: nginx in front of two application servers ---------------------------------
+
+
+@pytest.fixture
+def whole_stack(transactional_db, tmp_path):
+    """``make stack`` on free ports, serving the test database (primary and its replica)."""
+    if "DATABASE_URL" in __import__("os").environ:
+        pytest.skip("the stack's replica is made from the project's own cluster")
+    from stack import __main__ as stack_main
+    from stack.servers import Folder, Ports
+
+    folder, ports = Folder(tmp_path / "stack"), Ports.free()
+    os_chmod_tree(tmp_path)
+    env = stack_main.up(folder, ports, database=connection.settings_dict["NAME"], log=lambda *_: None)
+    try:
+        yield folder, ports, env
+    finally:
+        stack_main.down(folder)
+
+
+def os_chmod_tree(path: Path) -> None:
+    """nginx's workers run unprivileged: they must reach the stack's folder."""
+    for folder in (path, *path.parents):
+        if str(folder) in ("/", "/tmp"):
+            break
+        folder.chmod(folder.stat().st_mode | 0o755)
+
+
+def test_the_stack_serves_through_nginx_survives_a_lost_server_and_withdraws_within_its_bound(whole_stack, editor):
+    folder, ports, _env = whole_stack
+    person = VictimFactory(family_name="Yığınsınaq")
+    CitationFactory(victim=person)
+    base = f"http://127.0.0.1:{ports.nginx}"
+    url = f"{base}/en/victims/{person.slug}/"
+
+    status, headers, body = get(url)
+    assert status == 200 and "Yığınsınaq" in body.decode()
+    assert get(url)[1].get("X-Proxy-Cache") == "HIT"
+    static = get(f"{base}/static/css/site.css")
+    assert static[0] == 200 and "immutable" in static[1].get("Cache-Control", "")
+    # An oversize upload is refused by nginx before it reaches Django.
+    big = urllib_post(f"{base}/admin/login/", b"x" * (17 * 1024 * 1024))
+    assert big == 413
+
+    # One application server dies: no request fails.
+    folder.stop("app1", signal.SIGKILL)
+    statuses = [get(f"{base}/en/victims/?page=1&q=sinaq{n}")[0] for n in range(12)]
+    assert set(statuses) == {200}, statuses
+
+    # A withdrawal saved elsewhere leaves nginx's cache within its bound: 1 s there, 1 s of the
+    # generation's TTL, one render.
+    services.victim_withdraw(victim=Victim.objects.get(pk=person.pk), user=editor)
+    time.sleep(2 * GENERATION_TTL + 0.5)
+    statuses = {get(url)[0] for _ in range(6)}
+    assert statuses == {404}, statuses
+
+    # Redis restarts: the site keeps serving, and uses Redis again by itself.
+    folder.stop("redis")
+    assert get(f"{base}/en/")[0] == 200
+    from stack import servers
+
+    servers.start_redis(folder, ports.redis)
+    assert get(f"{base}/en/events/")[0] == 200
+    for name in ("app2", "nginx"):
+        assert "Traceback" not in folder.log(name).read_text() if folder.log(name).exists() else True
+
+
+def urllib_post(url: str, data: bytes) -> int:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/octet-stream"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 — loopback only
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except (ConnectionResetError, BrokenPipeError):
+        return 413  # nginx may close the connection while the body is still being sent
