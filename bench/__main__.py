@@ -1,6 +1,6 @@
 """``python -m bench``: measure the memorial the way its visitors and staff load it.
 
-    python -m bench [--size 10000] [--only load,search,queries,admin,exchange] [--seconds 10]
+    python -m bench [--size 10000] [--only load,search,queries,admin,exchange,stack] [--seconds 10]
 
 Runs on its own database (``memorial_bench``, or ``BENCH_DATABASE_URL``), never the development
 one; fills it with obviously synthetic people; prints each figure as a table row with its target
@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-SECTIONS = ("search", "queries", "admin", "exchange", "load")
+SECTIONS = ("search", "queries", "admin", "exchange", "load", "stack")
 STEPS = (1_000, 10_000, 100_000)
 
 
@@ -109,6 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             load.measure(pages, environment, seconds=args.seconds, connections=args.connections,
                          conditional=not args.no_revalidation, profile=args.profile, log=log),
         )  # fmt: skip
+    if "stack" in args.only:
+        from bench import stack
+
+        rows = stack.measure(environment, seconds=max(20, args.seconds * 6), connections=64, log=log)
+        results.add("stack", rows)
+        stack.judge(rows, results)
     judge(results, largest)
     results.data["seconds"] = round(time.perf_counter() - started, 1)
     results.data["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

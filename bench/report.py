@@ -138,6 +138,7 @@ class Results:
             "admin": [],
             "load": [],
             "exchange": [],
+            "stack": [],
             "targets": [],
         }
 
