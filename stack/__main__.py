@@ -55,19 +55,13 @@ def environment(folder: Folder, ports: Ports, *, database_url: str, replica_url:
         "AWS_ACCESS_KEY_ID": "stack",
         "AWS_SECRET_ACCESS_KEY": "stack",
         "DJANGO_LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": os.environ.get("STACK_SETTINGS_MODULE", _settings_module()),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
 
 
-def _settings_module() -> str:
-    return "config.settings" if (BASE_DIR / "config" / "settings.py").exists() else "memorial.settings"
-
-
 def _localdb():
-    try:
-        from common import localdb
-    except ImportError:  # before the shared modules moved
-        from memorial import localdb
+    from common import localdb
+
     return localdb
 
 

@@ -138,14 +138,10 @@ def start_s3(folder: Folder, port: int, buckets: list[str]) -> str:
 
 
 def start_gunicorn(folder: Folder, name: str, port: int, environment: dict[str, str], workers: int = 2) -> None:
-    command = [sys.executable, "-m", "gunicorn", _wsgi_module(), "--workers", str(workers),
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers),
                "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10"]  # fmt: skip
     process = folder.spawn(name, command, environment)
     wait_for_port(port, 60, process=process)
-
-
-def _wsgi_module() -> str:
-    return "config.wsgi" if (BASE_DIR / "config" / "wsgi.py").exists() else "memorial.wsgi"
 
 
 def render_nginx(folder: Folder, ports: Ports, *, static_root: Path, media_root: Path, max_body: str,

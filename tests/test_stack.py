@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from common.cache import ResilientRedisCache
 from common import localdb
+from common.cache import ResilientRedisCache
 from stack import replica as replicas
 from tests.deployed import GENERATION_TTL, get, gunicorn, production_environment
 from tests.factories import CitationFactory, VictimFactory
@@ -188,28 +188,23 @@ def test_public_reads_use_the_replica_only_while_it_has_every_commit(replica, tm
 
 
 @pytest.fixture
-def whole_stack(transactional_db, tmp_path):
+def whole_stack(transactional_db):
     """``make stack`` on free ports, serving the test database (primary and its replica)."""
     if "DATABASE_URL" in __import__("os").environ:
         pytest.skip("the stack's replica is made from the project's own cluster")
     from stack import __main__ as stack_main
     from stack.servers import Folder, Ports
 
-    folder, ports = Folder(tmp_path / "stack"), Ports.free()
-    os_chmod_tree(tmp_path)
+    # The servers' unprivileged users (postgres, nginx's workers) must reach the folder.
+    root = Path(tempfile.mkdtemp(prefix="memorial-stack-", dir="/tmp"))
+    root.chmod(0o755)
+    folder, ports = Folder(root), Ports.free()
     env = stack_main.up(folder, ports, database=connection.settings_dict["NAME"], log=lambda *_: None)
     try:
         yield folder, ports, env
     finally:
         stack_main.down(folder)
-
-
-def os_chmod_tree(path: Path) -> None:
-    """nginx's workers run unprivileged: they must reach the stack's folder."""
-    for folder in (path, *path.parents):
-        if str(folder) in ("/", "/tmp"):
-            break
-        folder.chmod(folder.stat().st_mode | 0o755)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_the_stack_serves_through_nginx_survives_a_lost_server_and_withdraws_within_its_bound(whole_stack, editor):
