@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -127,22 +128,49 @@ def media(request: HttpRequest, path: str) -> HttpResponse:
     renditions = Photo.objects.public().filter(uuid=match["uuid"]).values_list("renditions", flat=True).first()
     if not renditions or path not in {entry.get(fmt) for entry in renditions.values() for fmt in ("webp", "jpeg")}:
         raise Http404
-    target = Path(settings.MEDIA_ROOT) / path
-    try:
-        stat = target.stat()
-    except OSError:
-        raise Http404 from None
-    etag = '"{}"'.format(hashlib.sha256(f"{path}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:32])
-    last_modified = int(stat.st_mtime)
+    stored = _stored_file(path)
+    if stored is None:
+        raise Http404
+    etag, last_modified = stored
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        response = FileResponse(target.open("rb"), content_type=SAFE_MEDIA_TYPES[match["suffix"]])
+        content_type = SAFE_MEDIA_TYPES[match["suffix"]]
+        if settings.MEDIA_ACCEL_REDIRECT and _on_local_disk():
+            # Behind nginx: Django decided, nginx sends the file from its internal location.
+            response = HttpResponse(content_type=content_type)
+            response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT.rstrip("/") + "/" + path
+        else:
+            response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
     response["ETag"] = etag
-    response["Last-Modified"] = http_date(last_modified)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "no-cache"
     return response
+
+
+def _on_local_disk() -> bool:
+    return isinstance(storages["default"], FileSystemStorage)
+
+
+def _stored_file(path: str) -> tuple[str, int | None] | None:
+    """The ETag and modification time of a stored rendition, or None when it is not stored.
+
+    On local disk from the file's size and time; in a bucket (MEDIA_S3_BUCKET) a rendition's name
+    is never reused (photos/<uuid>/<size>.<ext>, a new upload gets a new name), so the name is its
+    version and one existence check is all that is asked of the bucket."""
+    if _on_local_disk():
+        try:
+            stat = (Path(settings.MEDIA_ROOT) / path).stat()
+        except OSError:
+            return None
+        fingerprint, last_modified = f"{path}|{stat.st_size}|{stat.st_mtime_ns}", int(stat.st_mtime)
+    else:
+        if not default_storage.exists(path):
+            return None
+        fingerprint, last_modified = path, None
+    return f'"{hashlib.sha256(fingerprint.encode()).hexdigest()[:32]}"', last_modified
 
 
 mimetypes.add_type("image/webp", ".webp")

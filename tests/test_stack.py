@@ -207,15 +207,40 @@ def whole_stack(transactional_db):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def test_the_stack_serves_through_nginx_survives_a_lost_server_and_withdraws_within_its_bound(whole_stack, editor):
-    folder, ports, _env = whole_stack
+def _stack_storages(env: dict[str, str]) -> dict:
+    """The stack's two buckets, as its application servers see them."""
+    common = {"endpoint_url": env["MEDIA_S3_ENDPOINT_URL"], "region_name": "us-east-1", "default_acl": None,
+              "access_key": env["AWS_ACCESS_KEY_ID"], "secret_key": env["AWS_SECRET_ACCESS_KEY"], "file_overwrite": False}  # fmt: skip
+    return {
+        "default": {"BACKEND": "common.storage.MediaS3Storage",
+                    "OPTIONS": {**common, "bucket_name": env["MEDIA_S3_BUCKET"], "querystring_auth": False}},
+        "private": {"BACKEND": "storages.backends.s3.S3Storage",
+                    "OPTIONS": {**common, "bucket_name": env["PRIVATE_S3_BUCKET"], "querystring_auth": True}},
+    }  # fmt: skip
+
+
+def test_the_stack_serves_through_nginx_survives_a_lost_server_and_withdraws_within_its_bound(
+    whole_stack, editor, settings
+):
+    folder, ports, env = whole_stack
     person = VictimFactory(family_name="Yığınsınaq")
     CitationFactory(victim=person)
+    # A photo through the image pipeline into the stack's S3 bucket (moto), as a curator's upload.
+    settings.STORAGES = {**settings.STORAGES, **_stack_storages(env)}
+    from tests.public_fixtures import add_photo
+
+    photo = add_photo(person, alt_text="Synthetic placeholder drawing")
+    rendition = photo.renditions["card"]["webp"]
+    assert rendition.startswith(f"photos/{photo.uuid}/")
     base = f"http://127.0.0.1:{ports.nginx}"
     url = f"{base}/en/victims/{person.slug}/"
 
     status, headers, body = get(url)
     assert status == 200 and "Yığınsınaq" in body.decode()
+    assert f"/media/{rendition}" in body.decode()
+    image = get(f"{base}/media/{rendition}")
+    assert image[0] == 200 and image[1]["Content-Type"] == "image/webp" and image[2][:4] == b"RIFF"
+    assert get(f"{base}/media/{photo.original.name}")[0] != 200, "originals are never served"
     assert get(url)[1].get("X-Proxy-Cache") == "HIT"
     static = get(f"{base}/static/css/site.css")
     assert static[0] == 200 and "immutable" in static[1].get("Cache-Control", "")
@@ -234,6 +259,7 @@ def test_the_stack_serves_through_nginx_survives_a_lost_server_and_withdraws_wit
     time.sleep(2 * GENERATION_TTL + 0.5)
     statuses = {get(url)[0] for _ in range(6)}
     assert statuses == {404}, statuses
+    assert get(f"{base}/media/{rendition}")[0] == 404, "a withdrawn person's photo leaves the bucket's address too"
 
     # Redis restarts: the site keeps serving, and uses Redis again by itself.
     folder.stop("redis")
@@ -258,3 +284,17 @@ def urllib_post(url: str, data: bytes) -> int:
         return error.code
     except (ConnectionResetError, BrokenPipeError):
         return 413  # nginx may close the connection while the body is still being sent
+
+
+def test_behind_nginx_the_media_view_hands_the_file_to_nginx(db, client, settings):
+    """With photos on local disk, Django only decides: nginx sends the file (X-Accel-Redirect)."""
+    from tests.public_fixtures import add_photo
+
+    settings.MEDIA_ACCEL_REDIRECT = "/internal-media/"
+    photo = add_photo(VictimFactory(), alt_text="Synthetic placeholder drawing")
+    path = photo.renditions["card"]["jpeg"]
+    response = client.get(f"/media/{path}")
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/internal-media/{path}"
+    assert response["Content-Type"] == "image/jpeg" and response.content == b""
+    assert response["X-Content-Type-Options"] == "nosniff"
