@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 
 from memorial import health, twofactor, views
 from victims.caching import public_page
@@ -34,5 +35,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.HomeView.as_view(), name="home"),
     path(_("about/"), views.AboutView.as_view(), name="about"),
+    # The about page's address before it was translated: old links still arrive.
+    path("about/", RedirectView.as_view(pattern_name="about", permanent=True)),
     path("", include("victims.urls")),
 )

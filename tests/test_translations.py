@@ -285,6 +285,14 @@ def test_the_about_page_address_is_translated(language, path):
     assert path.isascii()
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("old", "new"), [("/az/about/", "/az/haqqimizda/"), ("/ru/about/", "/ru/o-memoriale/")])
+def test_the_about_page_old_address_redirects(client, old, new):
+    response = client.get(old)
+    assert response.status_code == 301 and response["Location"] == new
+    assert client.get("/en/about/").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("page_language", "path", "target", "expected"),
     [
