@@ -10,7 +10,7 @@ class StatementAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ["title", "written_date", "original_language", "is_current", "updated_at"]
     list_filter = ["is_current", "original_language"]
     fieldsets = [
-        (None, {"fields": ["title", "subtitle", "body", "occasion"]}),
+        (None, {"fields": ["title", "subtitle", "body", "occasion", "translated_on"]}),
         ("", {"fields": ["written_date", "written_precision", "original_language", "is_current"]}),
     ]
 

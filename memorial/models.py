@@ -38,6 +38,12 @@ class Statement(models.Model):
         default="en",
         help_text=_("The language the statement was written in; other languages are translations."),
     )
+    translated_on = models.DateField(
+        _("date translated"),
+        null=True,
+        blank=True,
+        help_text=_("When this language's text was translated from the original; empty for the original."),
+    )
     is_current = models.BooleanField(
         _("shown on the home page"), default=True, help_text=_("Only one statement can be shown at a time.")
     )

@@ -18,12 +18,21 @@ SHIPPED_TEXT = Path(__file__).resolve().parent / "content" / "statement.txt"
 SCANNING_FIX = ("15™", "15th")
 _SENTENCE_END = (".", "!", "?", "”", '"', "’", ":")
 _QUOTE = re.compile(r'"([^"\n]+)"')
-_DATE = re.compile(r"\b(20 January 1990)\b")
+# The date in the English text and in its Azerbaijani and Russian translations.
+_DATE = re.compile(r"\b(20 January 1990|1990-cı il yanvarın 20-də|20 января 1990 года)(?!\w)")
+# The Azerbaijani and Russian translations of the shipped statement (statement.az.txt, …), and when
+# they were made.
+TRANSLATIONS = ("az", "ru")
+TRANSLATED_ON = datetime.date(2026, 11, 30)
 
 
-def shipped_statement() -> dict[str, str]:
-    """Title, subtitle and body of the statement file shipped with the project (fixed)."""
-    text = SHIPPED_TEXT.read_text(encoding="utf-8").replace(*SCANNING_FIX)
+def shipped_statement(language: str = "en") -> dict[str, str]:
+    """Title, subtitle and body of the statement file shipped with the project (fixed), or of its
+    translation into ``language``."""
+    if language == "en":
+        text = SHIPPED_TEXT.read_text(encoding="utf-8").replace(*SCANNING_FIX)
+    else:
+        text = SHIPPED_TEXT.with_suffix(f".{language}.txt").read_text(encoding="utf-8")
     lines = text.strip().split("\n")
     title, subtitle = lines[0].strip(), lines[1].strip()
     body = "\n".join(lines[2:]).strip("\n")
@@ -76,3 +85,32 @@ def load_shipped_statement(statement_model) -> bool:
         is_current=True,
     )
     return True
+
+
+def add_shipped_translations(statement_model) -> int:
+    """Give the shipped statement its shipped Azerbaijani and Russian translations; the number of
+    languages added.
+
+    Only a statement whose English text is still the shipped one gets them, and only in a language
+    that has no title and no body yet: a curator's own text or translation is never replaced.
+    """
+    english = shipped_statement()
+    added = 0
+    for statement in statement_model.objects.filter(
+        original_language="en", title_en=english["title"], body_en=english["body"]
+    ):
+        missing = [
+            language
+            for language in TRANSLATIONS
+            if not (getattr(statement, f"title_{language}") or getattr(statement, f"body_{language}"))
+        ]
+        for language in missing:
+            translation = shipped_statement(language)
+            setattr(statement, f"title_{language}", translation["title"])
+            setattr(statement, f"subtitle_{language}", translation["subtitle"])
+            setattr(statement, f"body_{language}", translation["body"])
+            setattr(statement, f"translated_on_{language}", TRANSLATED_ON)
+        if missing:
+            statement.save()
+            added += len(missing)
+    return added

@@ -9,7 +9,7 @@ from memorial.models import Statement
 
 @register(Statement)
 class StatementTranslationOptions(TranslationOptions):
-    fields = ("title", "subtitle", "body", "occasion")
+    fields = ("title", "subtitle", "body", "occasion", "translated_on")
     required_languages = ()
 
 

@@ -18,6 +18,7 @@ from django.utils.decorators import method_decorator
 from django.utils.http import http_date
 from django.views.generic import TemplateView
 
+from common.partialdates import format_partial_date
 from common.translation_fallback import translated
 from memorial.models import Statement
 from memorial.statement import paragraphs_html
@@ -75,6 +76,7 @@ class HomeView(TemplateView):
         statement = Statement.objects.current()
         today = timezone.localdate()
         body = translated(statement, "body") if statement else None
+        figures = key_figures(counts)
         context.update(
             statement=statement,
             statement_title=translated(statement, "title") if statement else None,
@@ -83,7 +85,11 @@ class HomeView(TemplateView):
             statement_paragraphs=paragraphs_html(body.text) if statement else [],
             years_since=years_since(BLACK_JANUARY, today),
             today=today,
-            figures=key_figures(counts),
+            statement_written=format_partial_date(statement.written_date, statement.written_precision)
+            if statement
+            else "",
+            figures=figures,
+            reported_figures=[figure for row in figures for figure in row["reported"]],
             recorded_total=sum(counts.values()),
             recent_people=list(Victim.objects.published().for_list().order_by("-published_at", "-id")[:RECENT_PEOPLE]),
         )

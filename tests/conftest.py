@@ -71,11 +71,12 @@ def _site_content(request):
     from django.core.management import call_command
 
     from memorial.models import Statement
-    from memorial.statement import load_shipped_statement
+    from memorial.statement import add_shipped_translations, load_shipped_statement
     from victims.roles import roles_sync
 
     request.getfixturevalue("transactional_db")
     load_shipped_statement(Statement)
+    add_shipped_translations(Statement)
     roles_sync(Group, Permission)
     call_command("load_initial_content", verbosity=0)
 

@@ -129,6 +129,16 @@ class FigureMeasure(models.TextChoices):
     MISSING = "missing", _("Missing")
 
 
+def _translated_on_field() -> models.DateField:
+    """When a language's texts of a record were translated from its original (a translated field)."""
+    return models.DateField(
+        _("date translated"),
+        null=True,
+        blank=True,
+        help_text=_("When this language's text was translated from the original; empty for the original."),
+    )
+
+
 def _language_field(default: str = "az") -> models.CharField:
     return models.CharField(
         _("original language"),
@@ -236,6 +246,8 @@ class Source(models.Model):
         help_text=_("A curator's note on what kind of witness this source is."),
     )  # fmt: skip
     notes = models.TextField(_("notes"), blank=True)
+    original_language = _language_field()
+    translated_on = _translated_on_field()
 
     objects = SourceQuerySet.as_manager()
 
@@ -475,6 +487,7 @@ class Event(Tracked):
     )
     victims = models.ManyToManyField(Victim, verbose_name=_("related people"), blank=True, related_name="events")
     original_language = _language_field()
+    translated_on = _translated_on_field()
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
 
@@ -635,6 +648,8 @@ class ReportedFigure(models.Model):
     )  # fmt: skip
     note = models.CharField(_("note"), max_length=500, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    original_language = _language_field()
+    translated_on = _translated_on_field()
 
     class Meta:
         verbose_name = _("reported figure")

@@ -15,13 +15,19 @@ class VictimTranslationOptions(TranslationOptions):
 
 @register(Event)
 class EventTranslationOptions(TranslationOptions):
-    fields = ("title", "summary", "description")
+    fields = ("title", "summary", "description", "translated_on")
     required_languages = ()
 
 
 @register(Place)
 class PlaceTranslationOptions(TranslationOptions):
     fields = ("name",)
+    required_languages = ()
+
+
+@register(Source)
+class SourceTranslationOptions(TranslationOptions):
+    fields = ("notes", "translated_on")
     required_languages = ()
 
 
@@ -33,7 +39,7 @@ class PhotoTranslationOptions(TranslationOptions):
 
 @register(ReportedFigure)
 class ReportedFigureTranslationOptions(TranslationOptions):
-    fields = ("value_text", "attribution", "note")
+    fields = ("value_text", "attribution", "note", "translated_on")
     required_languages = ()
 
 

@@ -334,6 +334,7 @@ class SourceListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["groups"] = cached_per_generation("sources", lambda: self.groups(context["sources"]))
+        context["listed_sources"] = [source for group in context["groups"] for source in group["sources"]]
         return context
 
     def groups(self, sources) -> list[dict]:

@@ -192,6 +192,7 @@ class EventAdmin(WorkflowAdmin):
                     "original_language",
                     ("summary_az", "summary_en", "summary_ru"),
                     ("description_az", "description_en", "description_ru"),
+                    ("translated_on_az", "translated_on_en", "translated_on_ru"),
                 ]
             },
         ),

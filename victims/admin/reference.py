@@ -28,15 +28,28 @@ class PlaceAdmin(HistoryMixin, TranslationAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(HistoryMixin):
+class SourceAdmin(HistoryMixin, TranslationAdmin):
     list_display = ["title", "author", "year", "kind", "reliability", "key"]
     list_filter = ["kind", "reliability"]
     search_fields = ["title", "author", "publisher", "key", "archive_reference"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "title", "author", "publisher", "year"]}),
         (_("Where to find it"), {"fields": ["url", "archive_reference"]}),
-        (_("Curators' notes"), {"fields": ["reliability", "notes"]}),
+        (
+            _("Curators' notes"),
+            {
+                "fields": [
+                    "reliability",
+                    "original_language",
+                    ("notes_az", "notes_en", "notes_ru"),
+                    ("translated_on_az", "translated_on_en", "translated_on_ru"),
+                ]
+            },
+        ),
     ]
+
+    class Media:
+        css = {"all": ["css/admin-registry.css"]}
 
 
 @admin.register(ReportedFigure)
@@ -53,6 +66,7 @@ class ReportedFigureAdmin(HistoryMixin, TranslationAdmin):
         ),
         (_("Who gives it"), {"fields": ["source", ("attribution_az", "attribution_en", "attribution_ru")]}),
         (None, {"fields": [("note_az", "note_en", "note_ru"), "order"]}),
+        (None, {"fields": ["original_language", ("translated_on_az", "translated_on_en", "translated_on_ru")]}),
     ]
 
     class Media:

@@ -167,7 +167,8 @@ SOURCE_COLUMNS = [
     Column("url", description="Address on the web."),
     Column("archive_reference", description="Archive reference."),
     Column("reliability", description="primary, secondary, official or press."),
-    Column("notes", description="Curators' notes."),
+    *_translated_columns("notes", "Curators' notes"),
+    Column("original_language", description="az, en or ru: the language the notes were written in."),
 ]
 
 CITATION_COLUMNS = [

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 
 from common.partialdates import iso_partial_date
 from common.translation_fallback import Translated, translated
+from common.translation_label import translation_labels as labels_of
 from victims.links import slug_url_maker
 
 register = template.Library()
@@ -28,6 +29,28 @@ _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 def translate_field(obj, field: str, original: str = "") -> Translated:
     """``{% translate_field victim "biography" as biography %}``: text, language, is_fallback."""
     return translated(obj, field, original=original or None)
+
+
+@register.simple_tag(takes_context=True)
+def translation_labels(context, records, field: str, fragment: str = "", original_date: str = "") -> list[dict]:
+    """``{% translation_labels events "summary" as labels %}``: for texts shown in translation, the
+    label (sentence, link text) and the address of this page in the original's language (at
+    ``#fragment``). ``records`` is a record or a list of them; English pages of English texts get []."""
+    if records is None:
+        return []
+    if not isinstance(records, list | tuple) and hasattr(records, "_meta"):
+        records = [records]
+    request = context.get("request")
+    path = request.get_full_path() if request else "/"
+    return [
+        {
+            "sentence": label.sentence,
+            "link_text": label.link_text,
+            "language": label.original_language,
+            "url": translate_url(path, label.original_language) + (f"#{fragment}" if fragment else ""),
+        }
+        for label in labels_of(records, field, original_date=original_date)
+    ]
 
 
 @register.filter

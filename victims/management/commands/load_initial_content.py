@@ -3,6 +3,12 @@ events with their citations, and the figures the statement and the sources give.
 
 Idempotent: what exists (matched by source key, place slug, event slug) is left as curators
 made it; only what is missing is created. No person is ever created here.
+
+The content is written in English; its Azerbaijani and Russian translations ship beside it (the
+``_az`` and ``_ru`` columns, dated by ``translated_on``). They are filled in on records loaded
+before they existed too, but only where that language is still empty and the English text is
+still the one translated: a curator's text is never overwritten, and an English text a curator
+has changed does not get the translation of the old one.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from victims.models import Citation, Event, Place, ReportedFigure, Source, Statu
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 SOURCE_KINDS = {"archival document": "archival"}
+TRANSLATIONS = ("az", "ru")
 
 
 class DryRun(Exception):
@@ -40,7 +47,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, dry_run: bool = False, verbosity: int = 1, **options):
         self.verbosity = verbosity
-        self.created: dict[str, int] = {"sources": 0, "places": 0, "events": 0, "citations": 0, "figures": 0}
+        self.created: dict[str, int] = {
+            "sources": 0, "places": 0, "events": 0, "citations": 0, "figures": 0, "translations": 0,
+        }  # fmt: skip
         try:
             with transaction.atomic():
                 self.load()
@@ -56,6 +65,34 @@ class Command(BaseCommand):
         if self.verbosity >= 2:
             self.stdout.write(message)
 
+    def translate(self, record, row: dict[str, str], fields: tuple[str, ...]) -> None:
+        """Fill ``record``'s Azerbaijani and Russian ``fields`` from ``row`` (columns of the same
+        names) where they are still empty and its English texts are those of ``row``."""
+        if any((getattr(record, f"{field}_en") or "") != row[field] for field in fields):
+            return
+        filled = []
+        for language in TRANSLATIONS:
+            texts = {f"{field}_{language}": row[f"{field}_{language}"] for field in fields}
+            if not any(texts.values()) or any(getattr(record, name) for name in texts):
+                continue
+            for name, text in texts.items():
+                setattr(record, name, text)
+            translated_on = row["translated_on"]
+            setattr(
+                record,
+                f"translated_on_{language}",
+                datetime.date.fromisoformat(translated_on) if translated_on else None,
+            )
+            filled.append(language)
+        if filled:
+            if hasattr(record, "version"):
+                record.version += 1
+            record._change_reason = "Initial content: translations shipped with the project"
+            record.full_clean()
+            record.save()
+            self.created["translations"] += len(filled)
+            self.note(f"{record._meta.model_name} {record.pk}: {', '.join(filled)}")
+
     def load(self) -> None:
         sources = {}
         for row in _rows("sources.csv"):
@@ -69,13 +106,15 @@ class Command(BaseCommand):
                     "year": int(row["year"]) if row["year"] else None,
                     "url": row["url"],
                     "reliability": row["reliability"],
-                    "notes": row["notes"],
+                    "notes_en": row["notes"],
+                    "original_language": "en",
                 },
             )
             sources[source.key] = source
             self.created["sources"] += created
             if created:
                 self.note(f"source {source.key}")
+            self.translate(source, row, ("notes",))
 
         places: dict[str, Place] = {}
         for row in _rows("places.csv"):
@@ -117,12 +156,14 @@ class Command(BaseCommand):
             if created:
                 event.full_clean()
                 self.note(f"event {slug}")
+            self.translate(event, row, ("title", "summary"))
             for key in filter(None, (k.strip() for k in row["sources"].split(";"))):
                 _, cited = Citation.objects.get_or_create(event=event, source=sources[key])
                 self.created["citations"] += cited
 
+        figure_rows = _rows("figures.csv")
         if not ReportedFigure.objects.exists():
-            for row in _rows("figures.csv"):
+            for row in figure_rows:
                 ReportedFigure.objects.create(
                     measure=row["measure"],
                     value_text_en=row["value_text"],
@@ -132,5 +173,12 @@ class Command(BaseCommand):
                     attribution_en=row["attribution"],
                     note_en=row["note"],
                     order=int(row["order"]),
+                    original_language="en",
                 )  # fmt: skip
                 self.created["figures"] += 1
+        for row in figure_rows:
+            # Figures have no key: a shipped figure is known by what it counts, its value and who gives it.
+            for figure in ReportedFigure.objects.filter(
+                measure=row["measure"], value_text_en=row["value_text"], attribution_en=row["attribution"]
+            ):
+                self.translate(figure, row, ("value_text", "attribution"))
