@@ -7,9 +7,9 @@ from syllable lists; the slug ends in ``-synthetic-<n>``. Places are "Synthetic 
 "Synthetic hospital 1"; photos are generated colour fields, not pictures of anybody.
 
 Person ``n`` is always generated the same way (``random.Random(n)``), so filling a registry from
-1,000 to 10,000 people keeps the first 1,000 as they were. Rows are written with ``bulk_create``
-in batches; the derived columns (``search_document``, ``initial``, ``age``, ``display_name``) are
-computed here exactly as ``victims.services`` computes them for a saved record.
+1,000 to 10,000 people keeps the first 1,000 as they were. People are written in batches by
+``victims.services.victims_bulk_create``, which derives their columns, versions and history as for
+any other write.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.partialdates import Precision
-from victims.normalize import initial_letter, search_document, slug_text
+from victims.normalize import slug_text
 
 MARKER = "synthetic"
 BIOGRAPHY = {
@@ -35,6 +35,7 @@ BIOGRAPHY = {
     "ru": "Синтетическая запись для нагрузочного теста.",
 }
 BATCH = 2000
+REASON = "Synthetic benchmark data"
 
 # Syllables that make names which read as Azerbaijani but belong to nobody.
 FAMILY_HEADS = ["Qə", "Şə", "Çə", "Xə", "Rə", "Tə", "Gü", "Nə", "Bə", "Ay", "El", "Fə", "Hə", "Sü", "Zə", "Və", "Dö",
@@ -293,16 +294,6 @@ def synthetic_count() -> int:
     return Victim.objects.filter(nationality=MARKER).count()
 
 
-def search_names(victim, variant_names: list[str]) -> list[str]:
-    """The same name forms as ``victims.services.victim_search_names``, without a saved record."""
-    return [
-        victim.display_name,
-        f"{victim.family_name} {victim.given_name} {victim.patronymic}",
-        f"{victim.given_name} {victim.family_name}",
-        *variant_names,
-    ]
-
-
 def build_victim(p: Person, *, places: list, burial, now: datetime.datetime):
     from victims.models import Victim
 
@@ -333,10 +324,6 @@ def build_victim(p: Person, *, places: list, burial, now: datetime.datetime):
         if f["status"] in ("published", "withdrawn")
         else None,
     )
-    victim.display_name = victim.composed_name()
-    victim.age = victim.derived_age()
-    victim.search_document = search_document(search_names(victim, [v[0] for v in p.variants]))
-    victim.initial = initial_letter(victim.family_name or victim.given_name)
     return victim
 
 
@@ -346,6 +333,7 @@ def fill(target: int, *, log=print, batch: int = BATCH) -> dict:
     A registry holding more than ``target`` synthetic people is refused (ValueError): the runner
     recreates the benchmark database instead, so that the figures describe exactly ``target`` people.
     """
+    from victims import services
     from victims.models import Citation, Event, NameVariant, Photo, Victim
 
     started = time.perf_counter()
@@ -362,17 +350,21 @@ def fill(target: int, *, log=print, batch: int = BATCH) -> dict:
     for start in range(existing, target, batch):
         people = [person(i) for i in range(start, min(start + batch, target))]
         with transaction.atomic():
-            victims = Victim.objects.bulk_create(
-                [build_victim(p, places=places, burial=burial, now=now) for p in people]
+            variants = [[NameVariant(name=n, script=s, kind=k) for n, s, k in p.variants] for p in people]
+            citations = [
+                [Citation(source=sources[(p.index + c) % len(sources)], locator=f"p. {1 + p.index % 300}",
+                          supports="date of death") for c in range(p.citations)]
+                for p in people
+            ]  # fmt: skip
+            victims = services.victims_bulk_create(
+                victims=[build_victim(p, places=places, burial=burial, now=now) for p in people],
+                variants=variants,
+                citations=citations,
+                reason=REASON,
+                when=now,
             )
-            variants, citations, photos, links = [], [], [], []
+            photos, links = [], []
             for p, v in zip(people, victims, strict=True):
-                variants.extend(NameVariant(victim=v, name=n, script=s, kind=k) for n, s, k in p.variants)
-                for c in range(p.citations):
-                    source = sources[(p.index + c) % len(sources)]
-                    citations.append(
-                        Citation(source=source, victim=v, locator=f"p. {1 + p.index % 300}", supports="date of death")
-                    )
                 if p.photo:
                     s = photo_sets[p.index % len(photo_sets)]
                     photos.append(
@@ -391,13 +383,11 @@ def fill(target: int, *, log=print, batch: int = BATCH) -> dict:
                     )
                 if p.event and events:
                     links.append(Event.victims.through(event=events[p.index % len(events)], victim=v))
-            NameVariant.objects.bulk_create(variants)
-            Citation.objects.bulk_create(citations)
             Photo.objects.bulk_create(photos)
             Event.victims.through.objects.bulk_create(links)
         counts["victims"] += len(victims)
-        counts["variants"] += len(variants)
-        counts["citations"] += len(citations)
+        counts["variants"] += sum(map(len, variants))
+        counts["citations"] += sum(map(len, citations))
         counts["photos"] += len(photos)
         counts["event_links"] += len(links)
         log(f"  generated {start + len(people)}/{target}")

@@ -27,12 +27,18 @@ def rich_registry() -> dict:
         circumstances_az="Sınaq: şərh, vergül; nöqtəli vergül | xətt", circumstances_ru="Тест: «кавычки», запятая",
         biography_az="Birinci abzas.\n\nİkinci abzas: ı, ş, ğ, ç, ö, ü, ə.", biography_en='He said "test", then left.',
         original_language="az",
+        citations=[
+            Citation(source=sources[0], locator="s. 12; 14", supports="ölüm tarixi | yeri"),
+            Citation(source=sources[1], locator="", supports=""),
+            Citation(source=sources[2], locator="арх. 5", supports="дата смерти"),
+        ],
     )  # fmt: skip
     second = VictimFactory(
         family_name="Sınaqova", given_name="Gülnarə", gender=Gender.FEMALE, slug="sinaq-gulnare",
         birth_date=datetime.date(1965, 1, 1), birth_precision=Precision.YEAR,
         death_date=datetime.date(1990, 1, 1), death_precision=Precision.MONTH, age_recorded=24,
         category=Category.DIED_OF_WOUNDS, place_of_death=street, original_language="ru",
+        citations=[Citation(source=sources[0], locator="p. 3", supports="")],
     )  # fmt: skip
     third = VictimFactory(
         family_name="Sınaqzadə", given_name="İlqar", slug="sinaq-ilqar", category=Category.MISSING,
@@ -44,10 +50,6 @@ def rich_registry() -> dict:
     NameVariant.objects.create(victim=second, name="Синагова Гюльнара", script="cyrillic", kind="russian")
     for victim in (first, second, third):
         services.victim_refresh_search(victim=victim)
-    Citation.objects.create(victim=first, source=sources[0], locator="s. 12; 14", supports="ölüm tarixi | yeri")
-    Citation.objects.create(victim=first, source=sources[1], locator="", supports="")
-    Citation.objects.create(victim=first, source=sources[2], locator="арх. 5", supports="дата смерти")
-    Citation.objects.create(victim=second, source=sources[0], locator="p. 3", supports="")
     event = EventFactory(slug="sinaq-hadise", title_az="Sınaq hadisəsi", title_ru="Тестовое событие", place=street)
     event.victims.add(first, second)
     Citation.objects.create(event=event, source=sources[2], locator="p. 1", supports="the date")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 
 import factory
-from django.utils import timezone
 
 from common.partialdates import Precision
 from victims import services
@@ -34,10 +33,20 @@ class SourceFactory(factory.django.DjangoModelFactory):
     year = 1991
 
 
+def factory_source() -> Source:
+    """The synthetic source that factory-made published people cite unless given their own."""
+    source, _created = Source.objects.get_or_create(
+        key="synthetic-factory-source", defaults={"kind": "book", "title": "Synthetic source of the test factories"}
+    )
+    return source
+
+
 class VictimFactory(factory.django.DjangoModelFactory):
+    """A person written through ``victims.services.record_save`` like any other: a published one
+    cites the factory's synthetic source unless ``citations`` (unsaved Citation rows) are given."""
+
     class Meta:
         model = Victim
-        skip_postgeneration_save = True
 
     gender = Gender.UNKNOWN
     family_name = factory.LazyAttributeSequence(
@@ -47,19 +56,19 @@ class VictimFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"synthetic-person-{n}")
     category = Category.KILLED
     status = Status.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
     death_date = datetime.date(1990, 1, 20)
     death_precision = Precision.DAY
 
-    @factory.post_generation
-    def refresh(obj, create, extracted, **kwargs):
-        if create:
-            obj.full_clean()
-            Victim.objects.filter(pk=obj.pk).update(age=obj.age, display_name=obj.display_name)
-            services.victim_refresh_search(victim=obj)
+    @classmethod
+    def _create(cls, model_class, *args, citations=None, variants=None, **kwargs):
+        victim = model_class(*args, **kwargs)
+        if citations is None:
+            citations = [Citation(source=factory_source(), locator="p. 1")] if victim.status == Status.PUBLISHED else []
+        victim.full_clean(validate_unique=False, validate_constraints=False)  # the service dates a publication
+        return services.record_save(record=victim, citations=citations, variants=variants)
 
     class Params:
-        draft = factory.Trait(status=Status.DRAFT, published_at=None)
+        draft = factory.Trait(status=Status.DRAFT)
 
 
 class NameVariantFactory(factory.django.DjangoModelFactory):
@@ -83,8 +92,15 @@ class EventFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(1990, 1, 20)
     start_precision = Precision.DAY
     status = Status.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
     original_language = "en"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        victims = kwargs.pop("victims", None)
+        event = services.record_save(record=model_class(*args, **kwargs))
+        if victims:
+            event.victims.set(victims)
+        return event
 
 
 class CitationFactory(factory.django.DjangoModelFactory):

@@ -417,10 +417,39 @@ def test_data_staff_imports_new_people_as_drafts_and_keeps_published_status(data
 
 
 def test_superuser_import_keeps_the_files_status(superuser):
-    result = registry_import(_csv([{**_victims_csv(1)[0], "status": "published"}]), user=superuser, file_name="s.csv")
+    SourceFactory(key="sinaq-menbe")
+    row = {**_victims_csv(1)[0], "status": "published", "citations": "sinaq-menbe|p. 1|"}
+    result = registry_import(_csv([row]), user=superuser, file_name="s.csv")
     assert result.written
     victim = Victim.objects.get()
     assert victim.status == Status.PUBLISHED and victim.published_at is not None
+
+
+def test_import_cannot_publish_a_person_without_a_citation_and_names_the_row(superuser):
+    SourceFactory(key="sinaq-menbe")
+    rows = [{**row, "status": "published", "citations": "sinaq-menbe|p. 1|"} for row in _victims_csv(3)]
+    rows[1]["citations"] = ""  # spreadsheet row 3
+
+    result = registry_import(_csv(rows), user=superuser, file_name="s.csv", confirm_duplicates=True)
+
+    assert not result.written
+    assert [(p.row, p.column) for p in result.problems] == [(3, "citations")]
+    assert "citation" in result.problems[0].message
+    assert not Victim.objects.exists()
+
+
+def test_import_cannot_publish_an_existing_draft_without_a_citation(superuser):
+    draft = VictimFactory(draft=True, family_name="Sınaqlı", given_name="Qaralama")
+    row = {name: "" for name in VICTIM_IMPORT_HEADER} | {
+        "uuid": str(draft.uuid), "family_name": draft.family_name, "given_name": draft.given_name,
+        "category": "killed", "status": "published",
+    }  # fmt: skip
+
+    result = registry_import(_csv([row]), user=superuser, file_name="s.csv")
+
+    assert [(p.row, p.column) for p in result.problems] == [(2, "citations")]
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
 
 
 def test_dry_run_writes_nothing():

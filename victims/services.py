@@ -7,21 +7,26 @@ admin's actions, its buttons and any other caller apply the same permissions:
 - an Editor (``victims.publish_victim``) publishes, withdraws and sends records back to draft;
 - superusers may do everything.
 
-Victims and events carry a ``version`` (optimistic locking): :func:`record_claim_version` refuses
-a save based on a version that is no longer current.
+Every write of a person or an event goes through :func:`record_save` (or, for many new people at
+once, :func:`victims_bulk_create`). Victims and events carry a ``version`` (optimistic locking): a
+save based on a version that is no longer current is refused (:class:`StaleRecord`).
 """
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.utils import bulk_create_with_history
 
 from victims import images
-from victims.models import Event, Photo, Status, Victim
+from victims.caching import forget_generation_on_commit
+from victims.models import Citation, Event, NameVariant, Photo, Status, Victim
 from victims.normalize import initial_letter, search_document
 
 SUBMIT = "victims.submit_victim"
@@ -45,23 +50,189 @@ class StaleRecord(Exception):
     """Someone else saved the record after it was loaded."""
 
 
-def victim_search_names(victim: Victim) -> list[str]:
-    """Every form of a person's name that search should find."""
+# --- Writing people and events --------------------------------------------------------------------
+# Every write of a person or an event goes through record_save() (one record) or
+# victims_bulk_create() (imports, the benchmark generator): the version, the derived name columns,
+# the display name, who and why for the history, the publication rule and the registry generation
+# are kept here and nowhere else.
+
+NAME_PARTS = ("given_name", "patronymic", "family_name")
+
+
+def composed_name(given_name: str, patronymic: str, family_name: str) -> str:
+    """The display name made from the parts of a name."""
+    return " ".join(part for part in (given_name, patronymic, family_name) if part)
+
+
+def victim_search_names(victim: Victim, variant_names: Iterable[str] | None = None) -> list[str]:
+    """Every form of a person's name that search should find; ``variant_names`` stands for the
+    stored variants when they are not (yet) in the database."""
     names = [
         victim.display_name,
         f"{victim.family_name} {victim.given_name} {victim.patronymic}",
         f"{victim.given_name} {victim.family_name}",
     ]
-    names.extend(variant.name for variant in victim.variants.all())
+    if variant_names is None:
+        variant_names = [variant.name for variant in victim.variants.all()]
+    names.extend(variant_names)
     return names
+
+
+def victim_derive(*, victim: Victim, stored_parts: tuple[str, str, str] | None, variant_names=None) -> None:
+    """Fill the columns derived from a person's other columns (not saved).
+
+    The display name follows the parts of the name unless a curator set it by hand: a display name
+    that is empty or still the one the stored parts make is made again from the new parts; any other
+    is kept. ``stored_parts`` are the name parts before this edit (``None`` for a new person)."""
+    automatic = composed_name(*stored_parts) if stored_parts else ""
+    if not victim.display_name or victim.display_name == automatic:
+        victim.display_name = victim.composed_name()
+    victim.age = victim.derived_age()
+    victim.search_document = search_document(victim_search_names(victim, variant_names))
+    victim.initial = initial_letter(victim.family_name or victim.given_name)
+
+
+def _raise_version(record: Record, expected_version: int | None) -> dict | None:
+    """The one place a version is raised: 1 for a new record, else the stored version plus one,
+    read under a row lock. StaleRecord when the record is gone or ``expected_version`` is no longer
+    the stored one. Returns what the record held before (status and name parts), or None if new."""
+    if record.pk is None:
+        record.version = 1
+        return None
+    model = type(record)
+    columns = ["version", "status", *(NAME_PARTS if model is Victim else ())]
+    stored = model.objects.select_for_update().filter(pk=record.pk).values(*columns).first()
+    if stored is None or (expected_version is not None and stored["version"] != expected_version):
+        raise StaleRecord
+    record.version = stored["version"] + 1
+    return stored
+
+
+def record_check_publication(record: Record, *, was_published: bool, citation_count: int | None = None) -> None:
+    """A person becomes public only with at least one citation of a source; the first publication
+    dates the record. ``citation_count`` counts the citations about to be written with a new record."""
+    if record.status != Status.PUBLISHED:
+        return
+    if isinstance(record, Victim) and not was_published:
+        if citation_count is None:
+            citation_count = record.citations.count() if record.pk else 0
+        if not citation_count:
+            raise ValidationError(
+                _("A person is published only with at least one citation of a source."), code="no_citation"
+            )
+    if record.published_at is None:
+        record.published_at = timezone.now()
+
+
+def _sign(record: Record, *, user, reason: str) -> None:
+    """Who changed the record and why, for its columns and its history row."""
+    user = user if getattr(user, "pk", None) else None
+    if user is not None:
+        record.updated_by = user
+        if record.pk is None and record.created_by_id is None:
+            record.created_by = user
+    record._history_user = user
+    record._change_reason = reason or None
+
+
+@transaction.atomic
+def record_save(
+    *,
+    record: Record,
+    user=None,
+    reason: str = "",
+    expected_version: int | None = None,
+    citations: list[Citation] | None = None,
+    variants: list[NameVariant] | None = None,
+    full_clean: bool = False,
+) -> Record:
+    """Save one person or event, the only way either is written.
+
+    Raises the version (StaleRecord if ``expected_version`` is given and no longer current), derives a
+    person's display name, age, search document and initial, applies the publication rule
+    (ValidationError), records ``user`` and ``reason`` in the history and refreshes the registry's
+    generation after the commit. ``citations`` and ``variants`` (unsaved, for a new person) are
+    written with it. ``full_clean`` validates every field and constraint before the save (callers
+    whose forms or parsers checked the fields already leave it off). Related rows written later by the caller (the admin's inlines) are followed by
+    :func:`victim_refresh_search`.
+    """
+    stored = _raise_version(record, expected_version)
+    if isinstance(record, Victim):
+        record.clean()
+        victim_derive(
+            victim=record,
+            stored_parts=tuple(stored[part] for part in NAME_PARTS) if stored else None,
+            variant_names=None if stored else [variant.name for variant in variants or []],
+        )
+    record_check_publication(
+        record,
+        was_published=bool(stored) and stored["status"] == Status.PUBLISHED,
+        citation_count=None if stored else len(citations or []),
+    )
+    if full_clean:
+        record.full_clean(validate_unique=False)
+    _sign(record, user=user, reason=reason)
+    record.save()
+    for related in (*(variants or []), *(citations or [])):
+        related.victim = record
+        _sign_related(related, user=user, reason=reason)
+        related.save()
+    forget_generation_on_commit()
+    return record
+
+
+def _sign_related(row, *, user, reason: str) -> None:
+    row._history_user = user if getattr(user, "pk", None) else None
+    row._change_reason = reason or None
+
+
+@transaction.atomic
+def victims_bulk_create(
+    *,
+    victims: list[Victim],
+    variants: list[list[NameVariant]],
+    citations: list[list[Citation]],
+    user=None,
+    reason: str = "",
+    when: datetime.datetime | None = None,
+) -> list[Victim]:
+    """Create many people at once, each with its name variants and citations (lists parallel to
+    ``victims``), doing set-wise what :func:`record_save` does for one: version 1, the derived
+    columns, the publication rule (ValidationError naming the first offending position), history
+    rows with ``user`` and ``reason``, and the registry generation."""
+    when = when or timezone.now()
+    for index, (victim, names, cited) in enumerate(zip(victims, variants, citations, strict=True)):
+        victim.version = 1
+        victim_derive(victim=victim, stored_parts=None, variant_names=[variant.name for variant in names])
+        try:
+            record_check_publication(victim, was_published=False, citation_count=len(cited))
+        except ValidationError as error:
+            raise ValidationError(error.messages, code="no_citation", params={"index": index}) from error
+        _sign(victim, user=user, reason=reason)
+    user = user if getattr(user, "pk", None) else None
+    bulk_create_with_history(victims, Victim, default_user=user, default_change_reason=reason or None,
+                             default_date=when)  # fmt: skip
+    for model, groups in ((NameVariant, variants), (Citation, citations)):
+        rows = []
+        for victim, group in zip(victims, groups, strict=True):
+            for row in group:
+                row.victim = victim
+                rows.append(row)
+        if rows:
+            bulk_create_with_history(rows, model, default_user=user, default_change_reason=reason or None,
+                                     default_date=when)  # fmt: skip
+    forget_generation_on_commit()
+    return victims
 
 
 @transaction.atomic
 def victim_refresh_search(*, victim: Victim) -> None:
-    """Recompute the stored search document and alphabet initial from the names and variants."""
+    """Recompute the stored search document and alphabet initial after the person's name variants
+    changed (the variants are read from the database; the version is not raised)."""
     victim.search_document = search_document(victim_search_names(victim))
     victim.initial = initial_letter(victim.family_name or victim.given_name)
     Victim.objects.filter(pk=victim.pk).update(search_document=victim.search_document, initial=victim.initial)
+    forget_generation_on_commit()
 
 
 # --- Workflow -----------------------------------------------------------------------------------
@@ -106,8 +277,8 @@ def record_can_delete(*, user, record: Record | None) -> bool:
 
 def record_apply_status(*, record: Record, from_status: str, user) -> None:
     """Check a status change already set on ``record`` (from ``from_status``) and complete it:
-    PermissionDenied or ValidationError when not allowed; ``published_at`` set at the first
-    publication. Does not save."""
+    PermissionDenied or ValidationError when not allowed. Does not save; :func:`record_save` applies
+    the publication rule and dates the first publication."""
     to_status = record.status
     if from_status == to_status:
         return
@@ -122,13 +293,6 @@ def record_apply_status(*, record: Record, from_status: str, user) -> None:
             _("You may not move a record from “%(from)s” to “%(to)s”.")
             % {"from": Status(from_status).label, "to": Status(to_status).label}
         )
-    if to_status == Status.PUBLISHED:
-        if isinstance(record, Victim) and record.pk and not record.citations.exists():
-            raise ValidationError(
-                _("A person is published only with at least one citation of a source."), code="no_citation"
-            )
-        if record.published_at is None:
-            record.published_at = timezone.now()
 
 
 @transaction.atomic
@@ -143,12 +307,7 @@ def record_transition(*, record: Record, to_status: str, user) -> Record:
     from_status = current.status
     current.status = to_status
     record_apply_status(record=current, from_status=from_status, user=user)
-    current.full_clean()
-    current.updated_by = user
-    current.version = current.version + 1
-    current._history_user = user
-    current._change_reason = f"status: {from_status} → {to_status}"
-    current.save()
+    record_save(record=current, user=user, reason=f"status: {from_status} → {to_status}", full_clean=True)
     record.status, record.published_at, record.version = current.status, current.published_at, current.version
     return current
 
@@ -198,14 +357,13 @@ def record_current_version(*, model: type[Record], pk: int, lock: bool = False) 
 
 
 @transaction.atomic
-def record_claim_version(*, record: Record, loaded_version: int) -> int:
-    """Raise the stored version from ``loaded_version`` by one, atomically, and return the new
-    version (also set on ``record``); StaleRecord if someone saved since ``loaded_version``."""
-    model = type(record)
-    claimed = model.objects.filter(pk=record.pk, version=loaded_version).update(version=F("version") + 1)
-    if not claimed:
-        raise StaleRecord
-    record.version = loaded_version + 1
+def record_claim_version(*, record: Record, loaded_version: int | None) -> int:
+    """Raise the version of a record saved without a change of its own columns (only its related
+    rows, such as the admin's inlines) and return it; StaleRecord if someone saved since
+    ``loaded_version``."""
+    _raise_version(record, loaded_version)
+    type(record).objects.filter(pk=record.pk).update(version=record.version)
+    forget_generation_on_commit()
     return record.version
 
 

@@ -223,20 +223,19 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
         # The workflow alone changes the status (a revert restores the texts, not the status): a
         # status chosen in the form is applied by save_related(), after the inlines are saved.
         request.requested_status = obj.status if "status" in form.changed_data else None
+        loaded_version = form.cleaned_data.get("loaded_version") if change else None
         if change:
             current = type(obj).objects.filter(pk=obj.pk).values("status", "published_at").get()
             obj.status, obj.published_at = current["status"], current["published_at"]
-            services.record_claim_version(record=obj, loaded_version=form.cleaned_data.get("loaded_version"))
             changed = [name for name in form.changed_data if name not in ("loaded_version", "status")]
             if not changed and not getattr(request, "reverting_history", False):
                 # Nothing of the record itself changed (perhaps only its inlines, or a workflow
                 # button was pressed): the version is raised, but no empty version in the history.
+                services.record_claim_version(record=obj, loaded_version=loaded_version)
                 return
         else:
             obj.status, obj.published_at = Status.DRAFT, None
-            obj.created_by = request.user
-        obj.updated_by = request.user
-        super().save_model(request, obj, form, change)
+        services.record_save(record=obj, user=request.user, expected_version=loaded_version)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

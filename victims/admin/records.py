@@ -123,10 +123,6 @@ class VictimAdmin(WorkflowAdmin):
             return queryset, False
         return queryset.filter(pk__in=Victim.objects.search(search_term).values("pk")), False
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.victim_refresh_search(victim=obj)
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.victim_refresh_search(victim=form.instance)

@@ -17,7 +17,6 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from types import SimpleNamespace
 from typing import IO, Any
 
 from django.core.exceptions import ValidationError
@@ -28,7 +27,6 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from common.partialdates import Precision, parse_iso_partial_date
-from victims.caching import forget_generation_on_commit
 from victims.exchange.columns import CITATIONS, LANGUAGES, VARIANTS, VICTIM_IMPORT_HEADER, decode_list
 from victims.exchange.readers import FileProblem, RawRow, read_table
 from victims.models import (
@@ -44,8 +42,14 @@ from victims.models import (
     VariantKind,
     Victim,
 )
-from victims.normalize import initial_letter, search_document, search_key, slug_text
-from victims.services import victim_refresh_search, victim_search_names
+from victims.normalize import search_key, slug_text
+from victims.services import (
+    record_check_publication,
+    record_claim_version,
+    record_save,
+    victim_refresh_search,
+    victims_bulk_create,
+)
 
 REQUIRED_COLUMNS = ("uuid", "family_name", "given_name", "category")
 CHUNK = 1000
@@ -184,8 +188,6 @@ def registry_import(
                 result.problems.append(Problem(number, column, message))
             if result.problems or dry_run:
                 raise _Rollback
-            # Bulk writes send no signal: this process's pages show the import at once all the same.
-            forget_generation_on_commit()
     except _Rollback:
         pass
     result.problems.sort(key=lambda p: (p.row or 0, p.column))
@@ -433,6 +435,10 @@ class _Importer:
                 before = {name: getattr(victim, name) for name in COMPARED_FIELDS}
                 self._apply(parsed, victim, new=False)
             self._validate(parsed, victim)
+            if not parsed.problems:
+                stored = len(stored_citations.get(victim.pk, [])) if victim.pk else 0
+                self._check_publication(parsed, victim, stored_status=before["status"] if victim.pk else None,
+                                        stored_citations=stored)  # fmt: skip
             for column, message in parsed.problems:
                 self.fail(number, column, message)
             if parsed.problems:
@@ -495,8 +501,6 @@ class _Importer:
             victim.status = status if (status and self.may_publish) else Status.DRAFT
         elif status and self.may_publish:
             victim.status = status
-        if victim.status == Status.PUBLISHED and victim.published_at is None:
-            victim.published_at = self.now
 
     def _validate(self, parsed: _Parsed, victim: Victim) -> None:
         """The model's own rules (``clean()``) and the column lengths; choices, dates and numbers were
@@ -524,6 +528,17 @@ class _Importer:
                 )
                 for message in messages:
                     parsed.problem(column, message)
+
+    def _check_publication(self, parsed: _Parsed, victim: Victim, *, stored_status, stored_citations: int) -> None:
+        """The registry's publication rule, reported on the row: a person who becomes published, or
+        stays published while the file removes every citation, needs at least one citation."""
+        cited = len(parsed.citations) if parsed.citations is not None else stored_citations
+        if victim.status != Status.PUBLISHED or cited or (stored_status == Status.PUBLISHED and not stored_citations):
+            return
+        try:
+            record_check_publication(victim, was_published=False, citation_count=cited)
+        except ValidationError as error:
+            parsed.problem(CITATIONS, error.messages[0])
 
     def _slugs_for(self, creates: list[tuple[_Parsed, Victim]]) -> None:
         """Give new people without a slug one made from the name, unique in the registry and the file."""
@@ -649,32 +664,23 @@ class _Importer:
         if not creates:
             return
         victims = [victim for _p, victim in creates]
-        for (parsed, _v), victim in zip(creates, victims, strict=True):
-            victim.initial = initial_letter(victim.family_name or victim.given_name)
-            # victim_search_names() reads the variants through ``victim.variants.all()``, which an
-            # unsaved person cannot do: hand it a stand-in holding the names about to be written.
-            stand_in = SimpleNamespace(
-                display_name=victim.display_name, family_name=victim.family_name, given_name=victim.given_name,
-                patronymic=victim.patronymic,
-                variants=SimpleNamespace(all=lambda parsed=parsed: [SimpleNamespace(name=v[0]) for v in parsed.variants or []]),
-            )  # fmt: skip
-            victim.search_document = search_document(victim_search_names(stand_in))
-        bulk_create_with_history(
-            victims, Victim, default_user=self.user, default_change_reason=self.reason, default_date=self.now
+        victims_bulk_create(
+            victims=victims,
+            variants=[
+                [NameVariant(name=name, script=script, kind=kind) for name, script, kind in parsed.variants or []]
+                for parsed, _v in creates
+            ],
+            citations=[
+                [Citation(source_id=self.sources[key], locator=locator, supports=supports)
+                 for key, locator, supports in parsed.citations or []]
+                for parsed, _v in creates
+            ],  # fmt: skip
+            user=self.user,
+            reason=self.reason,
+            when=self.now,
         )
-        variants, citations = [], []
         for (parsed, _v), victim in zip(creates, victims, strict=True):
             self.created_rows[victim.pk] = parsed.raw.number
-            for name, script, kind in parsed.variants or []:
-                variants.append(NameVariant(victim=victim, name=name, script=script, kind=kind))
-            for key, locator, supports in parsed.citations or []:
-                citations.append(
-                    Citation(victim=victim, source_id=self.sources[key], locator=locator, supports=supports)
-                )
-        if variants:
-            bulk_create_with_history(variants, NameVariant, default_user=self.user, default_change_reason=self.reason)
-        if citations:
-            bulk_create_with_history(citations, Citation, default_user=self.user, default_change_reason=self.reason)
         links = [
             EventVictims(event_id=self.events[event], victim_id=victim.pk)
             for (parsed, _v), victim in zip(creates, victims, strict=True)
@@ -684,14 +690,8 @@ class _Importer:
 
     def _write_updates(self, updates) -> None:
         for parsed, victim, changes, variants_changed, citations_changed, events_changed in updates:
-            fields_changed = [c for c in changes if c not in (VARIANTS, CITATIONS, "events")]
-            if fields_changed:
-                victim.updated_by = self.user or victim.updated_by
-                victim.version += 1
-                victim._change_reason = self.reason
-                if self.user:
-                    victim._history_user = self.user
-                victim.save()
+            # Variants and citations first: the person's save derives its search document from the
+            # variants and checks a publication against the citations.
             if variants_changed:
                 for variant in victim.variants.all():
                     variant._change_reason = self.reason
@@ -719,7 +719,12 @@ class _Importer:
                     if self.user:
                         event._history_user = self.user
                     event.victims.add(victim)
-            victim_refresh_search(victim=victim)
+            if any(c not in (VARIANTS, CITATIONS, "events") for c in changes):
+                record_save(record=victim, user=self.user, reason=self.reason)
+            else:
+                record_claim_version(record=victim, loaded_version=None)
+                if variants_changed:
+                    victim_refresh_search(victim=victim)
 
 
 def _same_time_or_place(one: Victim, other: Victim) -> bool:

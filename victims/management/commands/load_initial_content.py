@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.partialdates import truncate
+from victims import services
 from victims.models import Citation, Event, Place, ReportedFigure, Source, Status
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
@@ -133,28 +134,20 @@ class Command(BaseCommand):
         for row in _rows("events.csv"):
             slug = slugify(f"{row['start'][:4]} {row['title']}")[:200]
             place_name = row["place"].split(",")[0].strip()
-            event, created = Event.objects.get_or_create(
-                slug=slug,
-                defaults={
-                    "title_en": row["title"],
-                    "summary_en": row["summary"],
-                    "kind": row["kind"],
-                    "start_date": datetime.date.fromisoformat(row["start"]),
-                    "start_precision": row["start_precision"],
-                    "start_time": datetime.time.fromisoformat(row["time"]) if row["time"] else None,
-                    "end_date": truncate(datetime.date.fromisoformat(row["end"]), row["end_precision"])
-                    if row["end"]
-                    else None,
-                    "end_precision": row["end_precision"] if row["end"] else "",
-                    "place": places.get(place_name),
-                    "original_language": "en",
-                    "status": Status.PUBLISHED,
-                    "published_at": now,
-                },
-            )  # fmt: skip
-            self.created["events"] += created
-            if created:
+            event = Event.objects.filter(slug=slug).first()
+            if event is None:
+                end = datetime.date.fromisoformat(row["end"]) if row["end"] else None
+                event = Event(
+                    slug=slug, title_en=row["title"], summary_en=row["summary"], kind=row["kind"],
+                    start_date=datetime.date.fromisoformat(row["start"]), start_precision=row["start_precision"],
+                    start_time=datetime.time.fromisoformat(row["time"]) if row["time"] else None,
+                    end_date=truncate(end, row["end_precision"]) if end else None,
+                    end_precision=row["end_precision"] if end else "",
+                    place=places.get(place_name), original_language="en", status=Status.PUBLISHED, published_at=now,
+                )  # fmt: skip
                 event.full_clean()
+                services.record_save(record=event, reason="Initial content")
+                self.created["events"] += 1
                 self.note(f"event {slug}")
             self.translate(event, row, ("title", "summary"))
             for key in filter(None, (k.strip() for k in row["sources"].split(";"))):
