@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth
@@ -50,6 +51,46 @@ def partial_date_constraints(model: str, prefix: str) -> list[models.CheckConstr
             name=f"{model}_{prefix}_month_precision_is_day_1",
         ),
     ]
+
+
+class HistoricDateInput(forms.DateInput):
+    """The admin's input for a partial date: ISO text, no calendar.
+
+    Django's admin gives every ``DateField`` its ``AdminDateWidget`` (class ``vDateField``), whose
+    script adds a calendar that opens at today and a note "Enter times in the <server> timezone
+    (You are N hours behind)" whenever the browser's offset differs from the server's. Neither fits
+    a date of 1990: a date has no time zone, and the calendar starts 36 years away. Without that
+    class the script leaves the field alone.
+    """
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        attrs = {
+            "class": "vHistoricDate",
+            "size": "10",
+            "placeholder": "YYYY-MM-DD",
+            "inputmode": "numeric",
+            **(attrs or {}),
+        }
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class HistoricTimeInput(forms.TimeInput):
+    """A time of day of 1990, local to where it happened: no clock of today, no time-zone note."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        attrs = {"class": "vHistoricTime", "size": "8", "placeholder": "HH:MM", **(attrs or {})}
+        super().__init__(attrs=attrs, format="%H:%M")
+
+
+# For ``ModelAdmin.formfield_overrides`` of every admin with partial dates (records, the statement).
+HISTORIC_DATE_WIDGETS = {
+    models.DateField: {"widget": HistoricDateInput},
+    models.TimeField: {"widget": HistoricTimeInput},
+}
 
 
 def truncate(value: datetime.date | None, precision: str) -> datetime.date | None:

@@ -3,12 +3,14 @@ from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from memorial.models import Statement
+from memorial.partialdates import HISTORIC_DATE_WIDGETS
 
 
 @admin.register(Statement)
 class StatementAdmin(SimpleHistoryAdmin, TranslationAdmin):
     list_display = ["title", "written_date", "original_language", "is_current", "updated_at"]
     list_filter = ["is_current", "original_language"]
+    formfield_overrides = HISTORIC_DATE_WIDGETS
     fieldsets = [
         (None, {"fields": ["title", "subtitle", "body", "occasion", "translated_on"]}),
         ("", {"fields": ["written_date", "written_precision", "original_language", "is_current"]}),

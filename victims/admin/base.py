@@ -13,6 +13,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
+from memorial.partialdates import HISTORIC_DATE_WIDGETS
 from victims import services
 from victims.forms import PhotoForm, PhotoFormSet
 from victims.models import Citation, Photo, Status
@@ -156,6 +157,7 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
     call ``victims.services``), editing and deleting rules per role, and optimistic locking."""
 
     change_form_template = "admin/victims/record_change_form.html"
+    formfield_overrides = HISTORIC_DATE_WIDGETS
 
     class Media:
         css = {"all": ["css/admin-registry.css"]}
