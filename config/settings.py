@@ -173,6 +173,9 @@ PAGE_CACHE_MAX_ENTRY_BYTES = env.int("PAGE_CACHE_MAX_ENTRY_BYTES", default=512 *
 # the public pages within this many seconds (a change made in the same process, at once).
 REGISTRY_GENERATION_TTL = env.float("REGISTRY_GENERATION_TTL", default=1.0)
 
+# A change reason (a withdrawal's or a deletion's, as the editor wrote it) is free text, not 100 characters.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+
 # --- Authentication -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -129,7 +129,9 @@ def test_editor_can_publish_and_published_at_is_set_once(client, editor, draft):
     assert draft.status == Status.PUBLISHED
     first = draft.published_at
     assert first is not None
-    client.post(CHANGELIST, {"action": "withdraw", "_selected_action": [draft.pk]})
+    client.post(CHANGELIST, {"action": "withdraw", "_selected_action": [draft.pk], "post": "yes", "reason": "Test"})
+    draft.refresh_from_db()
+    assert draft.status == Status.WITHDRAWN
     client.post(CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]})
     draft.refresh_from_db()
     assert draft.status == Status.PUBLISHED and draft.published_at == first
@@ -187,7 +189,9 @@ def test_only_drafts_are_deleted_by_curators_and_published_only_by_superusers(cl
 
     def delete(user, victim):
         client.force_login(user)
-        return client.post(reverse("admin:victims_victim_delete", args=[victim.pk]), {"post": "yes"})
+        return client.post(
+            reverse("admin:victims_victim_delete", args=[victim.pk]), {"post": "yes", "reason": "Synthetic duplicate"}
+        )
 
     assert delete(curator, review).status_code == 403
     assert delete(curator, published).status_code == 403
@@ -201,7 +205,8 @@ def test_only_drafts_are_deleted_by_curators_and_published_only_by_superusers(cl
 def test_bulk_delete_refuses_published_records(client, editor):
     draft, published = VictimFactory(draft=True), VictimFactory()
     response = login(client, editor).post(
-        CHANGELIST, {"action": "delete_selected", "_selected_action": [draft.pk, published.pk], "post": "yes"}
+        CHANGELIST,
+        {"action": "delete_selected", "_selected_action": [draft.pk, published.pk], "post": "yes", "reason": "Test"},
     )
     assert response.status_code == 403
     assert Victim.objects.count() == 2

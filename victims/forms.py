@@ -58,6 +58,9 @@ class VersionedModelForm(forms.ModelForm):
         user = getattr(self, "workflow_user", None)
         from_status = self.initial.get("status") or Status.DRAFT
         to_status = cleaned_data.get("status")
+        if to_status == Status.WITHDRAWN and from_status != Status.WITHDRAWN:
+            self.add_error("status", _("Withdraw with the “Withdraw…” button: it asks why."))
+            return
         if user is None or not services.transition_allowed(user=user, from_status=from_status, to_status=to_status):
             self.add_error(
                 "status",

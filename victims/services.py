@@ -295,9 +295,36 @@ def record_apply_status(*, record: Record, from_status: str, user) -> None:
         )
 
 
+def transition_change_reason(*, from_status: str, to_status: str, reason: str = "") -> str:
+    """The history's change reason of a status change: "status: published → withdrawn: <reason>"."""
+    text = f"status: {from_status} → {to_status}"
+    return f"{text}: {reason}" if reason else text
+
+
+def transition_reason(change_reason: str | None) -> str:
+    """The reason an editor gave in a change reason written by :func:`transition_change_reason`."""
+    if not change_reason or not change_reason.startswith("status: "):
+        return ""
+    parts = change_reason.split(": ", 2)
+    return parts[2] if len(parts) == 3 else ""
+
+
+def record_withdrawal(*, record: Record):
+    """The history row of the record's latest withdrawal (with ``history_user`` and the reason
+    in ``history_change_reason``), or None."""
+    return (
+        record.history.filter(status=Status.WITHDRAWN, history_change_reason__contains="→ withdrawn")
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+        .first()
+    )
+
+
 @transaction.atomic
-def record_transition(*, record: Record, to_status: str, user) -> Record:
+def record_transition(*, record: Record, to_status: str, user, reason: str = "") -> Record:
     """Move a victim or an event to ``to_status`` if ``user`` may; returns the saved record.
+    ``reason`` (why, as the user wrote it; the admin asks for it when withdrawing) goes into the
+    history with the change.
 
     Raises PermissionDenied (not allowed for this user) or ValidationError (not a workflow step,
     or the record is not complete enough to publish).
@@ -307,7 +334,12 @@ def record_transition(*, record: Record, to_status: str, user) -> Record:
     from_status = current.status
     current.status = to_status
     record_apply_status(record=current, from_status=from_status, user=user)
-    record_save(record=current, user=user, reason=f"status: {from_status} → {to_status}", full_clean=True)
+    record_save(
+        record=current,
+        user=user,
+        reason=transition_change_reason(from_status=from_status, to_status=to_status, reason=" ".join(reason.split())),
+        full_clean=True,
+    )
     record.status, record.published_at, record.version = current.status, current.published_at, current.version
     return current
 
@@ -322,9 +354,9 @@ def victim_publish(*, victim: Victim, user) -> Victim:
     return record_transition(record=victim, to_status=Status.PUBLISHED, user=user)
 
 
-def victim_withdraw(*, victim: Victim, user) -> Victim:
-    """An Editor takes a published record off the site (it is kept, with its history)."""
-    return record_transition(record=victim, to_status=Status.WITHDRAWN, user=user)
+def victim_withdraw(*, victim: Victim, user, reason: str = "") -> Victim:
+    """An Editor takes a published record off the site (it is kept, with its history and the reason)."""
+    return record_transition(record=victim, to_status=Status.WITHDRAWN, user=user, reason=reason)
 
 
 def victim_return_to_draft(*, victim: Victim, user) -> Victim:
@@ -340,8 +372,8 @@ def event_publish(*, event: Event, user) -> Event:
     return record_transition(record=event, to_status=Status.PUBLISHED, user=user)
 
 
-def event_withdraw(*, event: Event, user) -> Event:
-    return record_transition(record=event, to_status=Status.WITHDRAWN, user=user)
+def event_withdraw(*, event: Event, user, reason: str = "") -> Event:
+    return record_transition(record=event, to_status=Status.WITHDRAWN, user=user, reason=reason)
 
 
 # --- Optimistic locking ---------------------------------------------------------------------------

@@ -3,9 +3,19 @@ delete what, optimistic locking, who changed a record, and history (of the inlin
 
 from __future__ import annotations
 
+import dataclasses
+
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.options import ActionLocation
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -24,6 +34,42 @@ TRANSITION_LABELS = {
     Status.WITHDRAWN: _("Withdraw"),
     Status.DRAFT: _("Return to draft"),
 }
+
+
+TRANSITION_DONE = {
+    Status.REVIEW: _("“%(name)s” was submitted for review."),
+    Status.PUBLISHED: _("“%(name)s” was published."),
+    Status.WITHDRAWN: _("“%(name)s” was withdrawn: %(reason)s"),
+    Status.DRAFT: _("“%(name)s” was returned to draft."),
+}
+TRANSITION_DONE_MANY = {
+    Status.REVIEW: lambda n: ngettext(
+        "%(n)d record was submitted for review.", "%(n)d records were submitted for review.", n
+    ),
+    Status.PUBLISHED: lambda n: ngettext("%(n)d record was published.", "%(n)d records were published.", n),
+    Status.WITHDRAWN: lambda n: ngettext(
+        "%(n)d record was withdrawn: %(reason)s", "%(n)d records were withdrawn: %(reason)s", n
+    ),
+    Status.DRAFT: lambda n: ngettext("%(n)d record was returned to draft.", "%(n)d records were returned to draft.", n),
+}
+TRANSITION_REFUSED = {
+    Status.REVIEW: _("“%(name)s” was not submitted for review: %(error)s"),
+    Status.PUBLISHED: _("“%(name)s” was not published: %(error)s"),
+    Status.WITHDRAWN: _("“%(name)s” was not withdrawn: %(error)s"),
+    Status.DRAFT: _("“%(name)s” was not returned to draft: %(error)s"),
+}
+
+
+class ReasonForm(forms.Form):
+    """Why a record is withdrawn or deleted: kept in its history, shown to the editors."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        max_length=1000,
+        help_text=_("Kept in the record's history and shown to the editors."),
+        error_messages={"required": _("Say why: the reason is kept in the record's history.")},
+    )
 
 
 def status_badge(status: str) -> str:
@@ -45,6 +91,12 @@ def without_fields(fieldsets, drop) -> list:
         if fields:
             result.append((name, {**options, "fields": fields}))
     return result
+
+
+def delete_selected_with_reason(modeladmin, request, queryset):
+    """Django's "delete selected" action, asking for a reason first."""
+    request.reason_form = modeladmin._delete_reason(request, confirmed=bool(request.POST.get("post")))
+    return delete_selected(modeladmin, request, queryset)
 
 
 class RecordInlineMixin:
@@ -189,11 +241,40 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
         if any(not services.record_can_delete(user=request.user, record=obj) for obj in queryset):
             raise PermissionDenied(_("Published and withdrawn records are withdrawn, not deleted."))
         services.photos_unpublish_files(photos=Photo.objects.filter(**{f"{self.model._meta.model_name}__in": queryset}))
-        super().delete_queryset(request, queryset)
+        # One by one, so that each record's history keeps the reason of its deletion.
+        for obj in queryset:
+            obj._change_reason = getattr(request, "delete_reason", "")
+            obj.delete()
 
     def delete_model(self, request, obj):
         services.photos_unpublish_files(photos=obj.photos.all())
+        obj._change_reason = getattr(request, "delete_reason", "")
         super().delete_model(request, obj)
+
+    # Deleting asks why, like withdrawing; the reason goes into the history's deletion row.
+    delete_confirmation_template = "admin/victims/record_delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/victims/record_delete_selected_confirmation.html"
+
+    def delete_view(self, request, object_id, extra_context=None):
+        request.reason_form = self._delete_reason(request, confirmed=request.method == "POST")
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        if "delete_selected" in actions:
+            actions["delete_selected"] = dataclasses.replace(actions["delete_selected"], func=delete_selected_with_reason)
+        return actions
+
+    def _delete_reason(self, request, confirmed: bool) -> ReasonForm:
+        """The reason form of a deletion; without a valid reason the confirmation is shown again."""
+        form = ReasonForm(request.POST if confirmed else None)
+        if form.is_bound and form.is_valid():
+            request.delete_reason = form.cleaned_data["reason"]
+        elif confirmed:
+            post = request.POST.copy()
+            post.pop("post", None)
+            request.POST = post if post.get("action") else QueryDict()
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         readonly = [*super().get_readonly_fields(request, obj), *self.tracked_readonly]
@@ -250,29 +331,66 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
         status = obj.status if obj is not None else Status.DRAFT
         editable = self.has_change_permission(request, obj) if obj is not None else True
         transitions = services.transitions_for(user=request.user, status=status) if editable else []
-        context["workflow_buttons"] = [(to, TRANSITION_LABELS[to]) for to in transitions]
+        # Withdrawing asks for a reason on a page of its own, not with the form's other buttons.
+        context["workflow_buttons"] = [(to, TRANSITION_LABELS[to]) for to in transitions if to != Status.WITHDRAWN]
+        if obj is not None and Status.WITHDRAWN in transitions:
+            context["withdraw_url"] = reverse(
+                f"admin:{obj._meta.app_label}_{obj._meta.model_name}_withdraw", args=[obj.pk]
+            )
         context["record_status"] = status_badge(status) if obj is not None else ""
+        if obj is not None and status == Status.WITHDRAWN:
+            context["withdrawal"] = services.record_withdrawal(record=obj)
+            if context["withdrawal"] is not None:
+                context["withdrawal_reason"] = services.transition_reason(context["withdrawal"].history_change_reason)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/withdraw/",
+                self.admin_site.admin_view(self.withdraw_view),
+                name="{}_{}_withdraw".format(*info),
+            ),
+            *super().get_urls(),
+        ]
 
     def _requested_transition(self, request, obj) -> None:
         to_status = request.POST.get("_transition")
         if not to_status:
             return
         if to_status not in Status.values:
-            self.message_user(request, _("Unknown status."), messages.ERROR)
+            request.workflow_outcome = (messages.ERROR, _("Unknown status."))
+            return
+        if to_status == Status.WITHDRAWN:
+            request.workflow_outcome = (messages.WARNING, _("Withdraw with the “Withdraw…” button: it asks why."))
             return
         self._transition(request, obj, to_status)
 
-    def _transition(self, request, obj, to_status) -> bool:
+    def _transition(self, request, obj, to_status, reason: str = "") -> bool:
+        """Apply one workflow step; what happened (done or refused, and why) is kept on the
+        request as ``workflow_outcome`` for the one message the response shows."""
         try:
-            services.record_transition(record=obj, to_status=to_status, user=request.user)
-        except PermissionDenied as error:
-            self.message_user(request, str(error) or _("You may not do this."), messages.ERROR)
+            services.record_transition(record=obj, to_status=to_status, user=request.user, reason=reason)
+        except (PermissionDenied, ValidationError) as error:
+            why = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            text = TRANSITION_REFUSED[to_status] % {"name": obj, "error": why or _("You may not do this.")}
+            request.workflow_outcome = (messages.ERROR, text)
             return False
-        except ValidationError as error:
-            self.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.ERROR)
-            return False
+        request.workflow_outcome = (messages.SUCCESS, TRANSITION_DONE[to_status] % {"name": obj, "reason": reason})
         return True
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        """The admin's "… was changed successfully" gives way to what the workflow did: a
+        refused step is never shown beside a success message."""
+        outcome = getattr(request, "workflow_outcome", None)
+        if outcome is not None and level == messages.SUCCESS:
+            request.workflow_outcome = None
+            outcome_level, text = outcome
+            if outcome_level != messages.SUCCESS:
+                outcome_level, text = messages.WARNING, _("Your changes were saved. %(refused)s") % {"refused": text}
+            return super().message_user(request, text, outcome_level, extra_tags, fail_silently)
+        return super().message_user(request, message, level, extra_tags, fail_silently)
 
     def response_add(self, request, obj, post_url_continue=None):
         self._requested_transition(request, obj)
@@ -282,40 +400,78 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
         self._requested_transition(request, obj)
         return super().response_change(request, obj)
 
-    def _bulk_transition(self, request, queryset, to_status, done_message):
-        done = sum(self._transition(request, obj, to_status) for obj in queryset)
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
+    def _bulk_transition(self, request, queryset, to_status, reason: str = "") -> None:
+        """One message for the whole selection: what was done, and what was refused and why."""
+        done, refused = [], []
+        for obj in queryset:
+            ok = self._transition(request, obj, to_status, reason=reason)
+            (done if ok else refused).append(request.workflow_outcome[1] if not ok else str(obj))
+            request.workflow_outcome = None
+        if len(done) == 1 and not refused:
+            text = TRANSITION_DONE[to_status] % {"name": done[0], "reason": reason}
+        else:
+            text = TRANSITION_DONE_MANY[to_status](len(done)) % {"n": len(done), "reason": reason} if done else ""
+        if refused:
+            level = messages.WARNING if done else messages.ERROR
+            self.message_user(request, " ".join([text, *refused]).strip(), level)
+        elif done:
+            self.message_user(request, text, messages.SUCCESS)
 
     @admin.action(description=_("Submit the selected records for review"), permissions=["submit"])
     def submit_for_review(self, request, queryset):
-        self._bulk_transition(
-            request, queryset, Status.REVIEW,
-            lambda n: ngettext("%(n)d record submitted for review.", "%(n)d records submitted for review.", n)
-            % {"n": n},
-        )  # fmt: skip
+        self._bulk_transition(request, queryset, Status.REVIEW)
 
     @admin.action(description=_("Publish the selected records"), permissions=["publish"])
     def publish(self, request, queryset):
-        self._bulk_transition(
-            request, queryset, Status.PUBLISHED,
-            lambda n: ngettext("%(n)d record published.", "%(n)d records published.", n) % {"n": n},
-        )  # fmt: skip
+        self._bulk_transition(request, queryset, Status.PUBLISHED)
 
-    @admin.action(description=_("Withdraw the selected records"), permissions=["publish"])
+    @admin.action(description=_("Withdraw the selected records…"), permissions=["publish"])
     def withdraw(self, request, queryset):
-        self._bulk_transition(
-            request, queryset, Status.WITHDRAWN,
-            lambda n: ngettext("%(n)d record withdrawn.", "%(n)d records withdrawn.", n) % {"n": n},
-        )  # fmt: skip
+        form = ReasonForm(request.POST if request.POST.get("post") else None)
+        if form.is_bound and form.is_valid():
+            self._bulk_transition(request, queryset, Status.WITHDRAWN, reason=form.cleaned_data["reason"])
+            return None
+        return self._withdraw_confirmation(request, list(queryset), form, from_changelist=True)
+
+    def withdraw_view(self, request, object_id):
+        """Withdraw one record: the page names it, asks why, and waits for a confirmation."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not (
+            self.has_change_permission(request, obj)
+            and services.transition_allowed(user=request.user, from_status=obj.status, to_status=Status.WITHDRAWN)
+        ):
+            raise PermissionDenied(_("Only Editors withdraw published records."))
+        form = ReasonForm(request.POST if request.method == "POST" else None)
+        if form.is_bound and form.is_valid():
+            self._transition(request, obj, Status.WITHDRAWN, reason=form.cleaned_data["reason"])
+            level, text = request.workflow_outcome
+            request.workflow_outcome = None
+            self.message_user(request, text, level)
+            return HttpResponseRedirect(
+                reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[obj.pk])
+            )
+        return self._withdraw_confirmation(request, [obj], form, from_changelist=False)
+
+    def _withdraw_confirmation(self, request, objects, form, from_changelist: bool):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Withdraw from the public site"),
+            "opts": self.opts,
+            "objects": objects,
+            "form": form,
+            "from_changelist": from_changelist,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "cancel_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+            if from_changelist or len(objects) != 1
+            else reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[objects[0].pk]),
+        }
+        return TemplateResponse(request, "admin/victims/withdraw_confirmation.html", context)
 
     @admin.action(description=_("Return the selected records to draft"), permissions=["publish"])
     def return_to_draft(self, request, queryset):
-        self._bulk_transition(
-            request, queryset, Status.DRAFT,
-            lambda n: ngettext("%(n)d record returned to draft.", "%(n)d records returned to draft.", n)
-            % {"n": n},
-        )  # fmt: skip
+        self._bulk_transition(request, queryset, Status.DRAFT)
 
     def has_submit_permission(self, request):
         return request.user.has_perm(services.SUBMIT)

@@ -1,0 +1,137 @@
+"""What curators and editors meet in the admin: messages that say what happened, withdrawing and
+deleting with a reason, what waits for each role, no bare 403, readable history."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.messages import constants, get_messages
+from django.urls import reverse
+
+from tests.factories import CitationFactory, VictimFactory
+from tests.test_admin import CHANGELIST, change_url, victim_form_data
+from victims.models import Status, Victim
+
+pytestmark = pytest.mark.django_db
+
+
+def withdraw_url(victim) -> str:
+    return reverse("admin:victims_victim_withdraw", args=[victim.pk])
+
+
+def shown_messages(response) -> list[tuple[int, str]]:
+    return [(message.level, str(message)) for message in get_messages(response.wsgi_request)]
+
+
+def test_a_submission_says_what_happened_and_nothing_else(client, curator):
+    draft = VictimFactory(draft=True, family_name="Testova", given_name="Nigar")
+    client.force_login(curator)
+    response = client.post(change_url(draft), victim_form_data(draft, _transition=Status.REVIEW))
+    assert response.status_code == 302
+    assert shown_messages(response) == [(constants.SUCCESS, f"“{draft}” was submitted for review.")]
+
+
+def test_a_refused_publication_is_not_shown_beside_a_success_message(client, editor):
+    draft = VictimFactory(draft=True)
+    client.force_login(editor)
+    response = client.post(change_url(draft), victim_form_data(draft, occupation_az="Sınaq", _transition="published"))
+    shown = shown_messages(response)
+    assert [level for level, _text in shown] == [constants.WARNING]
+    assert "was not published" in shown[0][1] and "citation" in shown[0][1]
+    assert "successfully" not in shown[0][1]
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT and draft.occupation_az == "Sınaq"
+
+
+def test_publishing_from_the_list_names_the_record(client, editor):
+    draft = VictimFactory(draft=True)
+    CitationFactory(victim=draft)
+    client.force_login(editor)
+    response = client.post(CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]})
+    assert shown_messages(response) == [(constants.SUCCESS, f"“{draft}” was published.")]
+
+
+def test_a_list_action_with_refusals_shows_one_warning_not_a_success(client, editor):
+    ready, incomplete = VictimFactory(draft=True), VictimFactory(draft=True)
+    CitationFactory(victim=ready)
+    client.force_login(editor)
+    response = client.post(CHANGELIST, {"action": "publish", "_selected_action": [ready.pk, incomplete.pk]})
+    shown = shown_messages(response)
+    assert [level for level, _text in shown] == [constants.WARNING]
+    assert "1 record was published." in shown[0][1] and f"“{incomplete}” was not published" in shown[0][1]
+
+
+def test_withdrawing_asks_for_confirmation_and_a_reason_kept_in_the_history(client, editor):
+    person = VictimFactory(family_name="Testova", given_name="Nigar")
+    client.force_login(editor)
+    form = client.get(change_url(person)).content.decode()
+    assert withdraw_url(person) in form  # a link to the confirmation, not a button that withdraws at once
+
+    page = client.get(withdraw_url(person))
+    assert page.status_code == 200 and "Nigar" in page.content.decode() and 'name="reason"' in page.content.decode()
+    refused = client.post(withdraw_url(person), {"post": "yes", "reason": "  "})
+    assert refused.status_code == 200 and refused.context["form"].errors["reason"]
+    person.refresh_from_db()
+    assert person.status == Status.PUBLISHED
+
+    done = client.post(withdraw_url(person), {"post": "yes", "reason": "A duplicate of another record"})
+    assert done.status_code == 302
+    assert shown_messages(done) == [(constants.SUCCESS, f"“{person}” was withdrawn: A duplicate of another record")]
+    person.refresh_from_db()
+    assert person.status == Status.WITHDRAWN
+    latest = person.history.latest("history_date")
+    assert latest.history_change_reason == "status: published → withdrawn: A duplicate of another record"
+    # Editors see why on the record itself.
+    assert "A duplicate of another record" in client.get(change_url(person)).content.decode()
+
+
+def test_the_withdraw_action_asks_for_a_reason_first(client, editor):
+    first, second = VictimFactory(), VictimFactory()
+    client.force_login(editor)
+    selection = {"action": "withdraw", "_selected_action": [first.pk, second.pk]}
+    page = client.post(CHANGELIST, selection)
+    assert page.status_code == 200 and str(first) in page.content.decode() and str(second) in page.content.decode()
+    assert set(Victim.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+    assert client.post(CHANGELIST, {**selection, "post": "yes", "reason": ""}).status_code == 200
+    assert set(Victim.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+    response = client.post(CHANGELIST, {**selection, "post": "yes", "reason": "Sources withdrawn"})
+    assert shown_messages(response) == [(constants.SUCCESS, "2 records were withdrawn: Sources withdrawn")]
+    assert set(Victim.objects.values_list("status", flat=True)) == {Status.WITHDRAWN}
+    assert first.history.latest("history_date").history_change_reason.endswith(": Sources withdrawn")
+
+
+def test_the_status_field_does_not_withdraw_without_a_reason(client, editor):
+    person = VictimFactory()
+    client.force_login(editor)
+    response = client.post(change_url(person), victim_form_data(person, status="withdrawn"))
+    assert response.status_code == 200
+    assert "Withdraw…" in " ".join(response.context["adminform"].form.errors["status"])
+    person.refresh_from_db()
+    assert person.status == Status.PUBLISHED
+
+
+def test_deleting_asks_for_a_reason_kept_in_the_history(client, curator):
+    draft = VictimFactory(draft=True)
+    pk = draft.pk
+    client.force_login(curator)
+    url = reverse("admin:victims_victim_delete", args=[pk])
+    assert 'name="reason"' in client.get(url).content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 200
+    assert Victim.objects.filter(pk=pk).exists()
+    assert client.post(url, {"post": "yes", "reason": "Entered twice by mistake"}).status_code == 302
+    assert not Victim.objects.filter(pk=pk).exists()
+    deletion = Victim.history.filter(id=pk, history_type="-").get()
+    assert deletion.history_change_reason == "Entered twice by mistake"
+
+
+def test_deleting_selected_records_asks_for_a_reason(client, editor):
+    first, second = VictimFactory(draft=True), VictimFactory(draft=True)
+    client.force_login(editor)
+    selection = {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"}
+    page = client.post(CHANGELIST, selection)
+    assert page.status_code == 200 and 'name="reason"' in page.content.decode()
+    assert Victim.objects.count() == 2
+    client.post(CHANGELIST, {**selection, "reason": "Test records"})
+    assert not Victim.objects.exists()
+    assert set(Victim.history.filter(history_type="-").values_list("history_change_reason", flat=True)) == {
+        "Test records"
+    }
