@@ -32,3 +32,54 @@ def test_date_fields_carry_no_time_zone_note(browser, live_server, django_user_m
     assert page.locator(".timezonewarning").count() == 0
     assert "timezone" not in page.locator("#content-main").inner_text()
     page.context.close()
+
+
+def test_a_curator_finds_what_was_returned_to_draft(browser, live_server, django_user_model, screenshot):
+    from tests.factories import VictimFactory
+    from victims import services
+
+    curator = make_user(django_user_model, "curator", "Curator")
+    editor = make_user(django_user_model, "editor", "Editor")
+    person = VictimFactory(draft=True, family_name="Testova", given_name="Nigar")
+    services.victim_submit_for_review(victim=person, user=curator)
+    services.victim_return_to_draft(victim=person, user=editor)
+
+    page = staff_page(browser, live_server, "curator")
+    needs = page.locator(".what-needs-me")
+    assert "1 person was returned to draft" in needs.inner_text()
+    screenshot(page, "admin-home-curator")
+    needs.get_by_role("link", name="1 person was returned to draft").click()
+    page.wait_for_url("**/admin/victims/victim/?returned=yes")
+    assert page.locator("#result_list").get_by_role("link", name="Nigar Testova").count() == 1
+    # Only what a curator may do: no export or import link, no withdraw button.
+    assert page.locator("#nav-sidebar").get_by_role("link", name="Export the registry").count() == 0
+    page.context.close()
+
+
+def test_an_editor_withdraws_a_person_with_a_reason(browser, live_server, django_user_model, screenshot):
+    from tests.factories import CitationFactory, VictimFactory
+    from victims.models import Status, Victim
+
+    make_user(django_user_model, "editor", "Editor")
+    person = VictimFactory(family_name="Testova", given_name="Nigar")
+    CitationFactory(victim=person)
+
+    page = staff_page(browser, live_server, "editor")
+    page.goto(f"{live_server.url}/admin/victims/victim/{person.pk}/change/")
+    page.get_by_role("link", name="Withdraw…").click()
+    page.wait_for_url(f"**/admin/victims/victim/{person.pk}/withdraw/")
+    assert "Nigar Testova" in page.locator("#content").inner_text()
+    page.get_by_role("button", name="Yes, withdraw").click()  # no reason yet: asked again
+    assert page.locator(".errorlist").is_visible()
+    assert Victim.objects.get(pk=person.pk).status == Status.PUBLISHED
+    page.get_by_label("Reason").fill("A synthetic duplicate of another record")
+    screenshot(page, "admin-withdraw-confirmation")
+    page.get_by_role("button", name="Yes, withdraw").click()
+    page.wait_for_url(f"**/admin/victims/victim/{person.pk}/change/")
+    message = page.locator(".messagelist").inner_text()
+    assert "“Nigar Testova” was withdrawn: A synthetic duplicate of another record" in message
+    assert "successfully" not in message
+    assert "A synthetic duplicate of another record" in page.locator(".record-withdrawal").inner_text()
+    screenshot(page, "admin-withdrawn-record")
+    assert Victim.objects.get(pk=person.pk).status == Status.WITHDRAWN
+    page.context.close()

@@ -135,3 +135,69 @@ def test_deleting_selected_records_asks_for_a_reason(client, editor):
     assert set(Victim.history.filter(history_type="-").values_list("history_change_reason", flat=True)) == {
         "Test records"
     }
+
+
+# --- What needs me now ------------------------------------------------------------------------
+
+
+def home(client, user) -> str:
+    client.force_login(user)
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_editors_see_the_records_in_review_with_a_link(client, curator, editor):
+    draft = VictimFactory(draft=True)
+    client.force_login(curator)
+    client.post(change_url(draft), victim_form_data(draft, _transition=Status.REVIEW))
+    page = home(client, editor)
+    assert "What needs me now" in page
+    assert "1 person is in review" in page
+    assert f'{CHANGELIST}?status__exact=review"' in page
+    assert "in review" not in home(client, curator)
+
+
+def test_curators_see_the_records_returned_to_draft(client, curator, editor):
+    sent_back, never_submitted = VictimFactory(draft=True), VictimFactory(draft=True)
+    assert "returned to draft" not in home(client, curator)
+    client.force_login(curator)
+    client.post(change_url(sent_back), victim_form_data(sent_back, _transition=Status.REVIEW))
+    client.force_login(editor)
+    client.post(CHANGELIST, {"action": "return_to_draft", "_selected_action": [sent_back.pk]})
+    page = home(client, curator)
+    assert "1 person was returned to draft" in page
+    listed = client.get(f"{CHANGELIST}?returned=yes")
+    assert list(listed.context["cl"].result_list) == [sent_back]
+    assert never_submitted not in listed.context["cl"].result_list
+
+
+def test_data_staff_see_an_import_held_back_until_confirmed(client, data_staff, settings):
+    from victims.staff_views import SESSION_IMPORT
+
+    assert "held back" not in home(client, data_staff)
+    folder = settings.PRIVATE_MEDIA_ROOT / "import-uploads"
+    folder.mkdir(parents=True)
+    token = "t" * 32
+    (folder / token).write_text("family_name\nSınaqova\n")
+    session = client.session
+    session[SESSION_IMPORT] = {"token": token, "name": "people.csv"}
+    session.save()
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "The import of “people.csv” is held back until you confirm it" in page
+    assert reverse("staff:import_preview") in page
+
+
+@pytest.mark.parametrize(
+    ("role", "export", "import_"), [("curator", False, False), ("editor", True, False), ("data_staff", True, True)]
+)
+def test_export_and_import_are_linked_for_the_roles_that_may_use_them(client, request, role, export, import_):
+    page = home(client, request.getfixturevalue(role))
+    export_links = page.count(f'href="{reverse("staff:export")}"')
+    import_links = page.count(f'href="{reverse("staff:import")}"')
+    # On the home page and in the sidebar of every admin page.
+    assert export_links == (1 if export else 0)
+    assert import_links == (1 if import_ else 0)
+    sidebar = client.get(CHANGELIST).content.decode()
+    assert (f'href="{reverse("staff:export")}"' in sidebar) is export
+    assert (f'href="{reverse("staff:import")}"' in sidebar) is import_

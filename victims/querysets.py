@@ -11,7 +11,20 @@ from victims.normalize import SPELLING_SEPARATOR, search_key, spelling_key
 PUBLISHED = "published"
 
 
-class VictimQuerySet(models.QuerySet):
+class WorkflowQuerySet(models.QuerySet):
+    """Reads of the publication workflow, for the admin's "what needs me now"."""
+
+    def in_review(self):
+        """Records waiting for an Editor."""
+        return self.filter(status="review")
+
+    def returned_to_draft(self):
+        """Drafts that had already been submitted (an Editor sent them back): the Curators' turn."""
+        submitted_once = self.model.history.filter(status__in=["review", PUBLISHED, "withdrawn"]).values("id")
+        return self.filter(status="draft", pk__in=submitted_once)
+
+
+class VictimQuerySet(WorkflowQuerySet):
     def _related(self, name: str) -> models.QuerySet:
         """All rows of the model behind the relation ``name``, found through the relation so that
         this module need not import victims.models (which imports it)."""
@@ -69,7 +82,7 @@ class VictimQuerySet(models.QuerySet):
         )
 
 
-class EventQuerySet(models.QuerySet):
+class EventQuerySet(WorkflowQuerySet):
     def published(self) -> EventQuerySet:
         return self.filter(status=PUBLISHED)
 

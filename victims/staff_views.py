@@ -125,7 +125,7 @@ def _forget_old_uploads(folder: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _pending(request) -> tuple[Path, dict] | None:
+def pending_import(request) -> tuple[Path, dict] | None:
     pending = request.session.get(SESSION_IMPORT)
     if not pending or not TOKEN.match(pending.get("token", "")):
         return None
@@ -141,7 +141,7 @@ def import_view(request):
         if form.is_valid():
             folder = _upload_folder()
             _forget_old_uploads(folder)
-            previous = _pending(request)
+            previous = pending_import(request)
             if previous:
                 previous[0].unlink(missing_ok=True)
             token = secrets.token_urlsafe(24)
@@ -159,7 +159,7 @@ def import_view(request):
 @permission_required("victims.import_registry")
 @require_http_methods(["GET", "POST"])
 def import_preview_view(request):
-    pending = _pending(request)
+    pending = pending_import(request)
     if pending is None:
         messages.warning(request, _("Upload a file first."))
         return HttpResponseRedirect(reverse("staff:import"))

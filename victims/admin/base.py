@@ -99,6 +99,19 @@ def delete_selected_with_reason(modeladmin, request, queryset):
     return delete_selected(modeladmin, request, queryset)
 
 
+class ReturnedToDraftFilter(admin.SimpleListFilter):
+    """Drafts an Editor sent back (linked from the admin home of the Curators)."""
+
+    title = _("workflow")
+    parameter_name = "returned"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Returned to draft"))]
+
+    def queryset(self, request, queryset):
+        return queryset.returned_to_draft() if self.value() == "yes" else queryset
+
+
 class RecordInlineMixin:
     """Inlines follow their record: nobody adds, changes or deletes rows of a record they may not
     edit (a Curator and a published person, for example)."""
@@ -262,7 +275,9 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
         if "delete_selected" in actions:
-            actions["delete_selected"] = dataclasses.replace(actions["delete_selected"], func=delete_selected_with_reason)
+            actions["delete_selected"] = dataclasses.replace(
+                actions["delete_selected"], func=delete_selected_with_reason
+            )
         return actions
 
     def _delete_reason(self, request, confirmed: bool) -> ReasonForm:

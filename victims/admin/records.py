@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from victims import services
-from victims.admin.base import CitationInline, PhotoInline, RecordInlineMixin, WorkflowAdmin
+from victims.admin.base import CitationInline, PhotoInline, RecordInlineMixin, ReturnedToDraftFilter, WorkflowAdmin
 from victims.forms import EventAdminForm, VictimAdminForm, VictimPhotoFormSet
 from victims.models import Citation, Event, NameVariant, Photo, Victim
 
@@ -64,6 +64,7 @@ class VictimAdmin(WorkflowAdmin):
     list_display_links = ["thumbnail", "name"]
     list_filter = [
         "status",
+        ReturnedToDraftFilter,
         "category",
         "gender",
         YearOfDeathFilter,
@@ -163,7 +164,7 @@ class EventAdmin(WorkflowAdmin):
     inlines = [EventPhotoInline, EventCitationInline]
     history_inlines = [(Photo, "event"), (Citation, "event")]
     list_display = ["title", "dates", "kind", "place", "status_display"]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", ReturnedToDraftFilter, "kind"]
     list_select_related = ["place"]
     search_fields = ["title_az", "title_en", "title_ru", "slug"]
     autocomplete_fields = ["place", "victims"]
