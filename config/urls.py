@@ -11,6 +11,7 @@ from victims.views import robots_txt
 
 handler404 = "memorial.views.page_not_found"
 handler500 = "memorial.views.server_error"
+handler403 = "memorial.forbidden.permission_denied"
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -201,3 +201,43 @@ def test_export_and_import_are_linked_for_the_roles_that_may_use_them(client, re
     sidebar = client.get(CHANGELIST).content.decode()
     assert (f'href="{reverse("staff:export")}"' in sidebar) is export
     assert (f'href="{reverse("staff:import")}"' in sidebar) is import_
+
+
+# --- No bare 403 ------------------------------------------------------------------------------
+
+
+def test_a_curator_is_not_offered_the_history_they_may_not_see(client, curator, editor):
+    draft = VictimFactory(draft=True)
+    client.force_login(curator)
+    assert "historylink" not in client.get(change_url(draft)).content.decode()
+    client.force_login(editor)
+    assert "historylink" in client.get(change_url(draft)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        lambda victim: reverse("admin:victims_victim_history", args=[victim.pk]),
+        lambda victim: reverse("admin:victims_victim_withdraw", args=[victim.pk]),
+        lambda victim: reverse("staff:export"),
+        lambda victim: reverse("staff:import"),
+    ],
+)
+def test_a_forbidden_page_is_the_admins_own_and_explains(client, curator, url):
+    person = VictimFactory()
+    client.force_login(curator)
+    response = client.get(url(person))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "403 Forbidden" not in html
+    assert "Your role does not allow this" in html
+    assert "submits them for review" in html  # what a Curator may do
+    assert reverse("admin:index") in html
+
+
+def test_someone_who_is_not_staff_gets_the_plain_403(client, django_user_model):
+    visitor = django_user_model.objects.create_user(username="visitor", password="correct horse battery staple")
+    client.force_login(visitor)
+    response = client.get(reverse("staff:export"))
+    assert response.status_code in (302, 403)
+    assert "Your role" not in response.content.decode()

@@ -7,6 +7,8 @@ Superusers have every permission.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 RECORDS = ["victim", "namevariant", "event", "place", "source", "citation", "photo", "reportedfigure"]
 HISTORY = [f"historical{model}" for model in RECORDS]
 
@@ -18,6 +20,20 @@ ROLES: dict[str, list[str]] = {
     + ["submit_victim", "publish_victim", "export_registry", "view_exportlog"],
     "Data staff": [f"view_{model}" for model in RECORDS] + ["export_registry", "import_registry"],
 }
+
+
+# What each role may do, in a sentence (the staff form, the forbidden page).
+ROLE_DESCRIPTIONS = {
+    "Curator": _("Adds people and events as drafts, edits drafts and records in review, and submits them for review."),
+    "Editor": _(
+        "Does what a Curator does, and also publishes, withdraws and returns records to draft, sees the "
+        "history and exports the registry."
+    ),
+    "Data staff": _(
+        "Sees every record, exports the registry and imports people from spreadsheets; changes nothing by hand."
+    ),
+}
+ROLE_NAMES = {"Curator": _("Curator"), "Editor": _("Editor"), "Data staff": _("Data staff")}
 
 
 def roles_sync(group_model, permission_model) -> None:

@@ -184,6 +184,10 @@ class HistoryMixin(SimpleHistoryAdmin):
     def has_view_history_or_change_history_permission(self, request, obj=None):
         return self.has_view_history_permission(request, obj)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["hide_history_link"] = not self.has_view_history_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request.reverting_history = True  # the form starts from the old version: always save it
         return super().history_form_view(request, object_id, version_id, extra_context)
