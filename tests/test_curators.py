@@ -241,3 +241,46 @@ def test_someone_who_is_not_staff_gets_the_plain_403(client, django_user_model):
     response = client.get(reverse("staff:export"))
     assert response.status_code in (302, 403)
     assert "Your role" not in response.content.decode()
+
+
+# --- History ----------------------------------------------------------------------------------
+
+
+def test_history_shows_no_none_as_a_change_reason(client, curator, editor):
+    import re
+
+    draft = VictimFactory(draft=True, family_name="Sınaqov")
+    client.force_login(curator)
+    client.post(change_url(draft), victim_form_data(draft, family_name="Sınaqzadə"))
+    client.force_login(editor)
+    html = client.get(reverse("admin:victims_victim_history", args=[draft.pk])).content.decode()
+    assert "Sınaqzadə" in html
+    assert re.search(r"<td>\s*None\s*</td>", html) is None
+
+
+def test_a_translated_field_changed_once_appears_once(client, curator, editor):
+    draft = VictimFactory(draft=True)
+    client.force_login(curator)
+    client.post(change_url(draft), victim_form_data(draft, occupation_az="Sınaq müəllimi"))
+    client.force_login(editor)
+    response = client.get(reverse("admin:victims_victim_history", args=[draft.pk]))
+    latest = response.context["page_obj"][0]
+    fields = [str(change["field"]) for change in latest.history_delta_changes]
+    assert len([field for field in fields if "ccupation" in field]) == 1, fields
+
+
+def test_the_revert_page_shows_what_stays_and_that_the_status_does_not_change(client, editor):
+    from tests.factories import NameVariantFactory
+
+    person = VictimFactory(family_name="Sınaqov")
+    NameVariantFactory(victim=person, name="Синаков Тест")
+    citation = CitationFactory(victim=person, locator="p. 7")
+    old = person.history.earliest("history_date")
+    client.force_login(editor)
+    client.post(change_url(person), victim_form_data(person, family_name="Sınaqzadə"))
+    page = client.get(reverse("admin:victims_victim_simple_history", args=[person.pk, old.history_id]))
+    html = page.content.decode()
+    assert "the status does not change" in html and "“Published”" in html
+    assert "Синаков Тест" in html
+    assert str(citation) in html
+    assert "Photos after the revert" in html

@@ -3,6 +3,7 @@ delete what, optimistic locking, who changed a record, and history (of the inlin
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 from django import forms
@@ -20,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
+from modeltranslation.translator import NotRegistered, translator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
@@ -91,6 +93,16 @@ def without_fields(fieldsets, drop) -> list:
         if fields:
             result.append((name, {**options, "fields": fields}))
     return result
+
+
+def history_hidden_fields(model) -> list[str]:
+    """Columns the history does not list as changes: the untranslated column of a translated field
+    (it mirrors the default language's, which is listed: one change shows once) and the derived
+    search columns."""
+    hidden = [name for name in ("search_document", "initial") if any(f.name == name for f in model._meta.fields)]
+    with contextlib.suppress(NotRegistered):
+        hidden += list(translator.get_options_for_model(model).fields)
+    return hidden
 
 
 def delete_selected_with_reason(modeladmin, request, queryset):
@@ -171,6 +183,7 @@ class HistoryMixin(SimpleHistoryAdmin):
     as well (``history_inlines``: related models with history and their foreign key to the record)."""
 
     object_history_template = "admin/victims/object_history.html"
+    object_history_form_template = "admin/victims/object_history_form.html"
     history_inlines: list[tuple[type, str]] = []
 
     def has_view_history_permission(self, request, obj=None):
@@ -190,7 +203,37 @@ class HistoryMixin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request.reverting_history = True  # the form starts from the old version: always save it
+        extra_context = {**(extra_context or {}), **self.revert_context(object_id)}
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_context(self, object_id) -> dict:
+        """What a revert leaves as it is now, for the revert page: the status and the inline rows
+        (a revert restores the record's own fields only)."""
+        current = self.model.objects.filter(pk=object_id).first()
+        if current is None:
+            return {}
+        context = {}
+        if hasattr(current, "status"):
+            context["revert_status"] = current.get_status_display()
+        related = []
+        for model, fk in self.history_inlines:
+            rows = model.objects.filter(**{f"{fk}_id": object_id})
+            related.append({"name": model._meta.verbose_name_plural, "rows": [str(row) for row in rows]})
+        context["revert_related"] = related
+        return context
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """simple_history's, without the columns :func:`history_hidden_fields` names."""
+        hidden = history_hidden_fields(self.model)
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(
+                    current, excluded_fields=hidden, foreign_keys_are_objs=foreign_keys_are_objs
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
 
     def history_view(self, request, object_id, extra_context=None):
         extra_context = {**(extra_context or {}), "inline_history": self.inline_history(object_id)}
@@ -211,7 +254,9 @@ class HistoryMixin(SimpleHistoryAdmin):
                 if record.history_type == "~":
                     previous = record.prev_record
                     if previous is not None:
-                        delta = record.diff_against(previous, foreign_keys_are_objs=False)
+                        delta = record.diff_against(
+                            previous, excluded_fields=history_hidden_fields(model), foreign_keys_are_objs=False
+                        )
                         changes = [
                             {"field": model._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
                             for c in delta.changes
