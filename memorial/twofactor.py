@@ -14,6 +14,7 @@ import io
 from base64 import b32encode
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -29,6 +30,21 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 BACKUP_CODES = 10
+
+
+def name_the_models() -> None:
+    """Human names in the admin for django-otp's apps and models ("TOTP devices" under
+    "Otp_Totp" says nothing to a superuser resetting a colleague's lost phone). Set on the live
+    model options only, not as model options a migration would record."""
+    names = {
+        TOTPDevice: (_("authenticator app"), _("authenticator apps")),
+        StaticDevice: (_("set of backup codes"), _("sets of backup codes")),
+        StaticToken: (_("backup code"), _("backup codes")),
+    }
+    for model, (single, plural) in names.items():
+        model._meta.verbose_name, model._meta.verbose_name_plural = single, plural
+    apps.get_app_config("otp_totp").verbose_name = _("Two-factor sign-in: authenticator apps")
+    apps.get_app_config("otp_static").verbose_name = _("Two-factor sign-in: backup codes")
 
 
 class TokenForm(forms.Form):

@@ -284,3 +284,98 @@ def test_the_revert_page_shows_what_stays_and_that_the_status_does_not_change(cl
     assert "Синаков Тест" in html
     assert str(citation) in html
     assert "Photos after the revert" in html
+
+
+# --- Import page ------------------------------------------------------------------------------
+
+
+def test_the_import_page_lists_valid_values_and_explains_the_layout(client, data_staff):
+    from tests.factories import PlaceFactory, SourceFactory
+
+    PlaceFactory(slug="sinaq-kuchesi", name_en="Test street")
+    SourceFactory(key="sinaq-menbe", title="Synthetic source")
+    client.force_login(data_staff)
+    page = client.get(reverse("staff:import")).content.decode()
+    for value in ("killed", "died_of_wounds", "wounded", "missing", "detained", "cyrillic", "russian"):
+        assert f"<code>{value}</code>" in page
+    assert "<code>sinaq-kuchesi</code>" in page and "<code>sinaq-menbe</code>" in page
+    assert reverse("admin:victims_place_changelist") in page and reverse("admin:victims_source_changelist") in page
+    assert "How the file is laid out" in page and "Rows are matched by uuid" in page
+    assert "docs/" not in page  # a curator cannot open the repository's docs
+
+
+def test_the_import_preview_shows_old_and_new_values(client, data_staff):
+    import io
+
+    from tests.factories import PlaceFactory
+    from tests.test_import import _csv, _rows, export_bytes
+
+    before = PlaceFactory(slug="sinaq-evvel")
+    PlaceFactory(slug="sinaq-sonra")
+    person = VictimFactory(family_name="Sınaqova", given_name="Nigar", place_of_death=before)
+    rows = _rows(export_bytes("csv"))
+    rows[0].update(family_name="Testova", place_of_death="sinaq-sonra", death_date="1990-01-19")
+    upload = io.BytesIO(_csv(rows))
+    upload.name = "edited.csv"
+    client.force_login(data_staff)
+    client.post(reverse("staff:import"), {"file": upload})
+    page = client.get(reverse("staff:import_preview")).content.decode().replace("&rarr;", "→")
+    assert (
+        '<code>family_name</code>: <span class="staff-old">Sınaqova</span> → <span class="staff-new">Testova</span>'
+        in page
+    )
+    assert '<span class="staff-old">sinaq-evvel</span> → <span class="staff-new">sinaq-sonra</span>' in page
+    assert '<span class="staff-old">1990-01-20</span> → <span class="staff-new">1990-01-19</span>' in page
+    person.refresh_from_db()
+    assert person.family_name == "Sınaqova"  # the preview writes nothing
+
+
+# --- Staff accounts ---------------------------------------------------------------------------
+
+
+def test_one_form_adds_a_staff_member_with_a_role(client, superuser, django_user_model):
+    client.force_login(superuser)
+    add = reverse("admin:auth_user_add")
+    assert "Add staff member" in client.get(reverse("admin:auth_user_changelist")).content.decode()
+    form = client.get(add).content.decode()
+    assert "Add staff member" in form and "submits them for review" in form and "publishes, withdraws" in form
+    from django.contrib.auth.models import Group
+
+    editor_role = Group.objects.get(name="Editor")
+    response = client.post(
+        add,
+        {
+            "first_name": "Nigar", "last_name": "Testova", "email": "nigar.testova@example.org",
+            "role": editor_role.pk, "username": "ntestova", "usable_password": "true",
+            "password1": "a long synthetic passphrase 71", "password2": "a long synthetic passphrase 71",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    member = django_user_model.objects.get(username="ntestova")
+    assert member.is_staff and not member.is_superuser
+    assert member.get_full_name() == "Nigar Testova" and member.email == "nigar.testova@example.org"
+    assert list(member.groups.values_list("name", flat=True)) == ["Editor"]
+    assert member.has_perm("victims.publish_victim")
+
+
+def test_the_user_list_shows_roles(client, superuser, curator, data_staff):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:auth_user_changelist")).content.decode()
+    assert "column-roles" in page
+    assert "Curator" in page and "Data staff" in page and "Superuser" in page
+
+
+def test_signing_in_with_an_account_that_is_not_staff_says_so(client, django_user_model):
+    django_user_model.objects.create_user(username="visitor", password="correct horse battery staple")
+    response = client.post(reverse("admin:login"), {"username": "visitor", "password": "correct horse battery staple"})
+    assert response.status_code == 200
+    assert "exists but is not a staff account" in response.content.decode()
+    wrong = client.post(reverse("admin:login"), {"username": "visitor", "password": "a wrong password"})
+    assert "exists but is not a staff account" not in wrong.content.decode()  # nothing told without the password
+
+
+def test_the_two_factor_models_have_human_names(client, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert "Authenticator apps" in page and "Sets of backup codes" in page
+    assert "TOTP devices" not in page and "Otp_Totp" not in page

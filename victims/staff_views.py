@@ -28,12 +28,14 @@ from django.views.decorators.http import require_http_methods
 from victims.exchange import exports
 from victims.exchange.admin_actions import SESSION_SELECTION
 from victims.exchange.forms import ExportForm, ImportUploadForm
+from victims.exchange.imports import PLACE_FIELDS
 from victims.exchange.services import logged_chunks, registry_export, registry_import
-from victims.models import Status, Victim
+from victims.models import Category, Gender, Place, Script, Source, Status, VariantKind, Victim
 
 SESSION_IMPORT = "victims_import_upload"
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 UPLOAD_LIFETIME = 24 * 3600
+LISTED_ON_THE_PAGE = 300  # places and sources listed on the import page; beyond, a link to the admin list
 
 
 def permission_required(perm: str):
@@ -153,7 +155,55 @@ def import_view(request):
             return HttpResponseRedirect(reverse("staff:import_preview"))
     else:
         form = ImportUploadForm()
-    return render(request, "staff/import.html", _context(request, title=_("Import people"), form=form))
+    return render(
+        request, "staff/import.html", _context(request, title=_("Import people"), form=form, **_valid_values())
+    )
+
+
+def _valid_values() -> dict:
+    """What the cells of an import may hold, for the import page (a curator cannot open docs/)."""
+    places = list(Place.objects.order_by("slug")[: LISTED_ON_THE_PAGE + 1])
+    sources = list(Source.objects.order_by("key").only("key", "title")[: LISTED_ON_THE_PAGE + 1])
+    return {
+        "categories": Category.choices,
+        "genders": Gender.choices,
+        "statuses": Status.choices,
+        "scripts": Script.choices,
+        "variant_kinds": VariantKind.choices,
+        "places": places[:LISTED_ON_THE_PAGE],
+        "more_places": len(places) > LISTED_ON_THE_PAGE,
+        "sources": sources[:LISTED_ON_THE_PAGE],
+        "more_sources": len(sources) > LISTED_ON_THE_PAGE,
+    }
+
+
+def _shown(value, place_slugs: dict | None = None) -> str:
+    """A value as the import file writes it: place slugs, ISO dates, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if place_slugs is not None:
+        return place_slugs.get(value, str(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _with_value_changes(rows) -> list:
+    """Each updated row gets ``value_changes`` (field, old, new) and ``other_changes`` (variants,
+    citations, events: named only)."""
+    place_ids = {v for row in rows for name, pair in row.values.items() if name in PLACE_FIELDS for v in pair if v}
+    place_slugs = dict(Place.objects.filter(pk__in=place_ids).values_list("pk", "slug")) if place_ids else {}
+    for row in rows:
+        row.value_changes = [
+            {
+                "field": name,
+                "old": _shown(old, place_slugs if name in PLACE_FIELDS else None),
+                "new": _shown(new, place_slugs if name in PLACE_FIELDS else None),
+            }
+            for name, (old, new) in row.values.items()
+        ]
+        row.other_changes = [name for name in row.changes if name not in row.values]
+    return rows
 
 
 @permission_required("victims.import_registry")
@@ -187,7 +237,8 @@ def import_preview_view(request):
         result = registry_import(path, user=request.user, file_name=info["name"], dry_run=True)
     context = _context(
         request, title=_("Check the import of %(file)s") % {"file": info["name"]}, result=result,
-        token=info["token"], counts=result.counts, changed_rows=[r for r in result.rows if r.action != "unchanged"][:500],
+        token=info["token"], counts=result.counts,
+        changed_rows=_with_value_changes([r for r in result.rows if r.action != "unchanged"][:500]),
         may_publish=request.user.has_perm("victims.publish_victim"),
     )  # fmt: skip
     return render(request, "staff/import_preview.html", context)

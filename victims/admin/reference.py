@@ -12,7 +12,7 @@ from victims.models import ExportLog, Place, ReportedFigure, Source
 
 @admin.register(Place)
 class PlaceAdmin(HistoryMixin, TranslationAdmin):
-    list_display = ["name", "kind", "parent", "latitude", "longitude"]
+    list_display = ["name", "slug", "kind", "parent", "latitude", "longitude"]
     list_filter = ["kind"]
     list_select_related = ["parent"]
     search_fields = ["name_az", "name_en", "name_ru", "slug"]

@@ -105,6 +105,7 @@ class RowOutcome:
     changes: list[str] = field(default_factory=list)
     duplicates: list[Candidate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    values: dict[str, tuple] = field(default_factory=dict)  # field → (old, new), for the preview
 
 
 @dataclass
@@ -460,6 +461,11 @@ class _Importer:
             } <= stored_events.get(victim.pk, set())
             changes += [VARIANTS] * variants_changed + [CITATIONS] * citations_changed + ["events"] * events_changed
             outcome = RowOutcome(number, "update" if changes else "unchanged", str(victim.uuid), str(victim), changes)
+            outcome.values = {
+                name.removesuffix("_id"): (before[name], getattr(victim, name))
+                for name in COMPARED_FIELDS
+                if getattr(victim, name) != before[name]
+            }
             if "status" in parsed.values and parsed.values["status"] != victim.status and not self.may_publish:
                 outcome.notes.append(_("The status was not changed: your role may not publish."))
             self.result.rows.append(outcome)
