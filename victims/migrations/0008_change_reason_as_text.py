@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('victims', '0006_updated_at_indexes_and_generation_triggers'),
+        ('victims', '0007_registry_generation_counter'),
     ]
 
     operations = [
