@@ -2,8 +2,8 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from common.partialdates import HISTORIC_DATE_WIDGETS
 from memorial.models import Statement
-from memorial.partialdates import HISTORIC_DATE_WIDGETS
 
 
 @admin.register(Statement)

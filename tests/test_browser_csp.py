@@ -150,7 +150,7 @@ def test_admin_works_under_the_policy_from_sign_in_to_a_change_form(page, live_s
     page.wait_for_selector(".select2-results__option:has-text('Synthetic test source for autocomplete')")
     watch.check("autocomplete")
     page.keyboard.press("Escape")
-    # Dates of 1990 are plain ISO inputs (memorial.partialdates.HistoricDateInput): no calendar
+    # Dates of 1990 are plain ISO inputs (common.partialdates.HistoricDateInput): no calendar
     # opening at today, no time-zone note; typing one breaks nothing under the policy.
     assert page.locator(".datetimeshortcuts").count() == 0
     page.fill("#id_birth_date", "1972-03")

@@ -25,7 +25,7 @@ from modeltranslation.translator import NotRegistered, translator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
-from memorial.partialdates import HISTORIC_DATE_WIDGETS
+from common.partialdates import HISTORIC_DATE_WIDGETS
 from victims import services
 from victims.forms import PhotoForm, PhotoFormSet
 from victims.models import Citation, Photo, Status
