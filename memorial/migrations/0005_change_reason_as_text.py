@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('memorial', '0002_load_statement'),
+        ('memorial', '0004_statement_translations'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('victims', '0008_rebuild_search_documents'),
+        ('victims', '0009_content_translations'),
     ]
 
     operations = [
