@@ -398,6 +398,33 @@ def test_duplicate_gate_flags_two_rows_of_the_same_file():
     assert result.held[0].duplicates[0].file_row == 2
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "held"),
+    [
+        ({"death_date": "1990-01-20"}, {"death_date": "1990-01-22"}, True),  # two days apart
+        ({"death_date": "1990-01-20"}, {"death_date": "1990-01-17"}, False),  # three days apart
+        ({"death_date": "1990-01-20", "place_of_death": "sinaq-kuchesi"},
+         {"death_date": "1995-06-01", "place_of_death": "sinaq-kuchesi"}, True),  # same place, years apart
+        ({"death_date": "1990-01-20", "place_of_death": "sinaq-kuchesi"}, {"death_date": "1995-06-01"}, False),
+        ({"death_date": ""}, {"death_date": "1995-06-01"}, True),  # a date unknown
+        ({"death_date": "1990-01-20"}, {"death_date": ""}, True),
+        ({"death_date": "1990"}, {"death_date": "1990-12-31"}, True),  # known to the year: the same year
+        ({"death_date": "1990-03"}, {"death_date": "1990-12-31"}, True),
+        ({"death_date": "1990-12"}, {"death_date": "1991-01"}, False),  # by month: another year
+        ({"death_date": "1990"}, {"death_date": "1991-01-01"}, False),
+    ],
+)
+def test_two_rows_of_the_same_name_are_held_when_they_could_be_one_person(first, second, held):
+    PlaceFactory(slug="sinaq-kuchesi")
+    PlaceFactory(slug="sinaq-xiyabani")
+    person = {"uuid": "", "family_name": "Sınaqlı", "given_name": "Aydın", "category": "killed"}
+    rows = [{**person, **first}, {**person, **second}]
+    result = registry_import(_csv(rows), file_name="namesakes.csv")
+    assert result.ok, result.problems
+    assert result.counts["held"] == int(held)
+    assert result.counts["create"] == 2 - int(held)
+
+
 def test_data_staff_imports_new_people_as_drafts_and_keeps_published_status(data_staff):
     records = rich_registry()
     rows = _rows(export_bytes("csv"))

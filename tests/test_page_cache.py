@@ -3,6 +3,8 @@ from the page cache, a change to the registry shows at once, and nothing persona
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.test import Client
 
@@ -223,3 +225,31 @@ def test_a_host_that_is_not_allowed_gets_400_even_for_a_cached_page(client, cano
         response = client.get(url, HTTP_HOST=host)
         assert response.status_code == 400, host
         assert "X-Cache" not in response
+
+
+def test_a_deploy_of_code_templates_translations_or_static_files_is_a_new_release(settings, tmp_path, monkeypatch):
+    """The release is part of every page's key: whatever a deploy changes that a page shows (its
+    code, templates, translations, static files) gives a new one; other files do not."""
+    from victims.caching import _release
+
+    monkeypatch.delenv("MEMORIAL_RELEASE", raising=False)
+    settings.BASE_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    deployed = ["templates/victims/page.html", "templates/robots.txt", "templates/feed.xml",
+                "locale/az/LC_MESSAGES/django.mo", "victims/views.py", "memorial/views.py",
+                "common/partialdates.py", "config/settings.py", "staticfiles/staticfiles.json"]  # fmt: skip
+    other = ["templates/notes.md", "locale/az/LC_MESSAGES/django.po", "tests/test_pages.py", "var/log.txt",
+             "staticfiles/css/site.css"]  # fmt: skip
+    for name in deployed + other:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+        os.utime(tmp_path / name, ns=(10**18, 10**18))
+    releases = [_release()]
+    for step, name in enumerate(deployed + other, start=1):
+        os.utime(tmp_path / name, ns=(10**18 + step, 10**18 + step))
+        releases.append(_release())
+    assert len(set(releases[: len(deployed) + 1])) == len(deployed) + 1  # each deployed file counted
+    assert set(releases[len(deployed) :]) == {releases[len(deployed)]}  # the others not
+
+    monkeypatch.setenv("MEMORIAL_RELEASE", " 2026.11.30-1 ")
+    assert _release() == "2026.11.30-1"

@@ -58,8 +58,7 @@ def _release() -> str:
     for folder, patterns in (
         (base / "templates", ("*.html", "*.txt", "*.xml")),
         (base / "locale", ("*.mo",)),
-        (base / "victims", ("*.py",)),
-        (base / "memorial", ("*.py",)),
+        *[(base / package, ("*.py",)) for package in ("config", "memorial", "victims", "common")],
         (Path(settings.STATIC_ROOT), ("staticfiles.json",)),
     ):
         if not folder.is_dir():
