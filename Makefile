@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2
 	$$(command -v python3.14 python3.13 python3.12 python3 2>/dev/null); do \
 	"$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$p"; break; }; done)
 
-.PHONY: help run test venv db stop migrate content superuser static messages makemessages browser services lint bench stack stack-stop serve-prod clean
+.PHONY: help run test venv db stop migrate content superuser static messages makemessages browser services lint bench stack stack-stop mutation serve-prod clean
 
 help:
 	@echo "make run    set everything up and serve the memorial on http://$(HOST):$(PORT)"
@@ -24,6 +24,7 @@ help:
 	@echo "make stop   stop the project's own PostgreSQL"
 	@echo "make bench  run the benchmarks (see bench/README.md)"
 	@echo "make stack  nginx, two gunicorns, Redis, a read replica and an S3 bucket on 127.0.0.1 (make stack-stop)"
+	@echo "make mutation  mutation testing of the modules that hold the rules (slow; docs/testing.md)"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -101,6 +102,20 @@ test: lint db messages browser services
 # make bench ARGS="--size 100000"   or   ARGS="--only search,queries"
 bench: db messages
 	$(PY) -m bench $(ARGS)
+
+# Mutation testing with mutmut (configuration in pyproject.toml; docs/testing.md). Not part of make
+# test: at the lowest priority, one test process, for at most MUTATION_MINUTES; a second run goes on
+# where the first stopped (rm -rf mutants to start again). Its own test database, beside the
+# developer's. Report: var/mutation/report.md.
+MUTATION_MINUTES ?= 30
+mutation: db messages
+	@mkdir -p var/mutation
+	-export TEST_DATABASE_NAME=test_memorial_mutation \
+	  DATABASE_URL="$${DATABASE_URL:-$$($(PY) -m common.localdb url)}"; \
+	  timeout $(MUTATION_MINUTES)m nice -n 19 $(VENV)/bin/mutmut run --max-children 1
+	$(VENV)/bin/mutmut results --all true > var/mutation/results.txt
+	$(PY) -m tests.mutation_report var/mutation/results.txt > var/mutation/report.md
+	@head -20 var/mutation/report.md
 
 clean: stop
 	rm -rf var staticfiles $(VENV)
