@@ -114,6 +114,7 @@ def test_renditions_are_generated_in_webp_and_jpeg():
     assert photo.rendition_url("thumb").startswith("/media/photos/")
     # The original is kept privately, outside the served media folder.
     assert storages["private"].exists(photo.original.name)
+    assert photo.original.name == f"originals/{photo.uuid}.jpg"
     assert not default_storage.exists(photo.original.name)
     # The model's field reads from the same (here: the test's temporary) private storage.
     photo = Photo.objects.get(pk=photo.pk)

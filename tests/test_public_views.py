@@ -207,9 +207,11 @@ def test_registry_filters_combine_and_links_keep_the_query(client):
 
 
 def test_registry_age_group_place_and_day_filters(client):
-    people = bulk_people(40, photos=False)
+    people = bulk_people(50, photos=False)  # aged 15 to 64
     kids = client.get("/en/victims/?age=0-17").context["paginator"].count
     assert kids == sum(1 for p in people if p.age <= 17)
+    elders = client.get("/en/victims/?age=60%2B").context["paginator"].count  # the open-ended group
+    assert elders == sum(1 for p in people if p.age >= 60) > 0
     day = client.get("/en/victims/?died=21-22").context["victims"]
     assert {v.death_date.day for v in day} == {21, 22}
     place = people[0].place_of_death
