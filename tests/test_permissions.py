@@ -182,3 +182,20 @@ def test_a_user_who_is_not_staff_reaches_no_staff_page(client, django_user_model
     assert client.get(reverse("admin:victims_victim_changelist")).status_code == 302
     assert client.get(reverse("staff:export")).status_code in (302, 403)
     assert client.get(reverse("staff:import")).status_code in (302, 403)
+
+
+@pytest.mark.django_db
+def test_a_refused_status_change_says_which_change_and_why(curator, editor):
+    """The workflow's two refusals name the statuses: not a step of the workflow, or not this role's."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from victims import services
+
+    draft = VictimFactory(draft=True)
+    with pytest.raises(ValidationError) as not_a_step:
+        services.record_transition(record=draft, to_status="withdrawn", user=editor)
+    assert not_a_step.value.code == "invalid_transition"
+    assert not_a_step.value.messages == ["A record cannot go from “Draft” to “Withdrawn”."]
+    with pytest.raises(PermissionDenied) as not_yours:
+        services.record_transition(record=draft, to_status="published", user=curator)
+    assert str(not_yours.value) == "You may not move a record from “Draft” to “Published”."
