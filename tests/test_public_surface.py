@@ -341,11 +341,6 @@ def test_nothing_unpublished_reaches_the_public(status, public_site, superuser):
     assert (leaked := leaks(answers, [hidden, later])) == [], first_lines(leaked)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Issue 12 item 2 (fixed in i13's branch): renditions of a hidden record's photos are still served "
-    "from /media/. When the fix lands this test passes: remove the mark.",
-)
 @pytest.mark.parametrize("status", HIDDEN_STATUSES)
 def test_photos_of_unpublished_records_answer_404(status, public_site, superuser):
     """The renditions of a hidden record's photos, at the addresses its pages used while it was
