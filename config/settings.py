@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.humanize",
     # Third party
+    "ninja",  # the public API's docs page, from its own static files (no CDN)
     "simple_history",
     "axes",
     "django_otp",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # With DATABASE_REPLICA_URL: anonymous public requests read from the replica while it is in sync.
     "common.replica.PublicReadsFromReplicaMiddleware",
+    # The public API: rate limit, CORS, conditional GET and its own cache, before anything per visitor.
+    "victims.api.http.PublicApiMiddleware",
     # Before sessions, translation and authentication: a cached public page skips them all.
     "victims.caching.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -359,6 +362,23 @@ if PRODUCTION and any(
 
 # While the database is away, one line per this many seconds (memorial.security.DatabaseOutageLog).
 DATABASE_OUTAGE_LOG_SECONDS = env.int("DATABASE_OUTAGE_LOG_SECONDS", default=60)
+
+# --- Open data (the public API, feeds, the dataset) ------------------------------------------------
+# Requests per address and window to /api/ (counted in the default cache, shared when it is).
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
+API_RATE_WINDOW = env.int("API_RATE_WINDOW", default=60)
+# How long a browser or CDN may keep an API answer without asking again.
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
+# The licence of the published data (the API, the dataset): CC BY 4.0 unless named otherwise.
+DATA_LICENCE_NAME = env.str("DATA_LICENCE_NAME", default="CC-BY-4.0")
+DATA_LICENCE_TITLE = env.str("DATA_LICENCE_TITLE", default="Creative Commons Attribution 4.0 International")
+DATA_LICENCE_URL = env.str("DATA_LICENCE_URL", default="https://creativecommons.org/licenses/by/4.0/")
+# The downloadable dataset (victims.dataset): where its files are written, at most one new release per
+# this many minutes (manage.py publish_dataset, e.g. from cron, writes one when the registry changed),
+# and how many releases are kept.
+DATASET_ROOT = Path(env.str("DATASET_ROOT", default=str(BASE_DIR / "var" / "opendata")))
+DATASET_MIN_INTERVAL_MINUTES = env.int("DATASET_MIN_INTERVAL_MINUTES", default=60)
+DATASET_KEEP = env.int("DATASET_KEEP", default=10)
 
 LOGGING = {
     "version": 1,

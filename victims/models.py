@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.partialdates import Precision, format_partial_date, partial_date_constraints
-from victims.querysets import EventQuerySet, PhotoQuerySet, SourceQuerySet, VictimQuerySet
+from victims.querysets import EventQuerySet, PhotoQuerySet, PlaceQuerySet, SourceQuerySet, VictimQuerySet
 
 AZ = "az"  # the ICU collation created in migration 0001: Azerbaijani alphabetical order
 
@@ -201,6 +201,8 @@ class Place(models.Model):
     )
     latitude = models.DecimalField(_("latitude"), max_digits=8, decimal_places=5, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=8, decimal_places=5, null=True, blank=True)
+
+    objects = PlaceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("place")

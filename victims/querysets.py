@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import models
-from django.db.models import Count, F, Func, Prefetch, Q, TextField, Value
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, TextField, Value
 
 from victims.normalize import SPELLING_SEPARATOR, search_key, spelling_key
 
@@ -50,6 +50,15 @@ class VictimQuerySet(WorkflowQuerySet):
         """What a list of names needs: the card's columns and the primary photo."""
         return self.only(*self.CARD_FIELDS).with_primary_photo()
 
+    # What a person is in the open data's lists (victims.api): the card plus sex, category, dates.
+    SUMMARY_FIELDS = (*CARD_FIELDS, "uuid", "gender", "category", "birth_date", "birth_precision",
+                      "place_of_death__slug", "place_of_death__name_az", "place_of_death__name_en",
+                      "place_of_death__name_ru")  # fmt: skip
+
+    def for_summary(self) -> VictimQuerySet:
+        """What a list in the public API needs: a person's summary columns, place of death, primary photo."""
+        return self.select_related("place_of_death").only(*self.SUMMARY_FIELDS).with_primary_photo()
+
     def for_detail(self) -> VictimQuerySet:
         """Everything a person page shows, in a fixed number of queries."""
         return self.select_related("place_of_birth", "place_of_death", "burial_place").prefetch_related(
@@ -88,6 +97,20 @@ class EventQuerySet(WorkflowQuerySet):
 
     def for_timeline(self) -> EventQuerySet:
         return self.select_related("place").order_by("start_date", "start_time", "id")
+
+
+class PlaceQuerySet(models.QuerySet):
+    def public(self) -> PlaceQuerySet:
+        """Places a published person or event refers to: a place named only by a draft stays unseen."""
+        # The people and events models, found through the relations (this module is imported by victims.models).
+        people = self.model._meta.get_field("deaths").related_model._default_manager.published()
+        events = self.model._meta.get_field("events").related_model._default_manager.published()
+        return self.filter(
+            Exists(people.filter(place_of_death=OuterRef("pk")))
+            | Exists(people.filter(place_of_birth=OuterRef("pk")))
+            | Exists(people.filter(burial_place=OuterRef("pk")))
+            | Exists(events.filter(place=OuterRef("pk")))
+        )
 
 
 class SourceQuerySet(models.QuerySet):
