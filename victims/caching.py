@@ -195,7 +195,9 @@ def _known_parameters() -> frozenset[str]:
 
 # Cookies that can change what a page shows, or mark a signed-in visitor: never from the cache.
 _PERSONAL_COOKIES = ("messages",)
-_NOT_STORED_HEADERS = {"set-cookie", "x-cache", "content-security-policy"}
+# A Content-Security-Policy header present here was set by the view itself (the CSP middleware runs
+# outside this one), without a nonce: the embeddable pages' policy, kept with the page.
+_NOT_STORED_HEADERS = {"set-cookie", "x-cache"}
 
 
 class PublicPageCacheMiddleware:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models import Case, CharField, Count, Max, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from victims.caching import cached_per_generation
 from victims.filters import AGE_GROUPS, DIED_CHOICES, died_filter
-from victims.models import Category, Gender, Place, Victim
+from victims.models import Category, Event, Gender, Place, Source, Victim
 
 UNKNOWN = _("Not recorded")
 
@@ -146,3 +146,22 @@ def registry_charts() -> list[Chart]:
         ]
 
     return cached_per_generation("charts", compute)
+
+
+def registry_summary() -> dict:
+    """How many published people, events, sources and places there are, and when a published person
+    or event last changed (the API's summary, the memorial counter): once per generation."""
+
+    def compute() -> dict:
+        people = Victim.objects.published()
+        events = Event.objects.published()
+        newest = [people.aggregate(m=Max("updated_at"))["m"], events.aggregate(m=Max("updated_at"))["m"]]
+        return {
+            "people": people.count(),
+            "events": events.count(),
+            "sources": Source.objects.count(),
+            "places": Place.objects.public().count(),
+            "last_updated": max((moment for moment in newest if moment), default=None),
+        }
+
+    return cached_per_generation("registry-summary", compute)

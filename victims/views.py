@@ -26,6 +26,8 @@ from common.partialdates import Precision, iso_partial_date
 from common.siteurl import absolute_url
 from common.translation_fallback import translated
 from victims.caching import cached_per_generation, public_page, public_page_method
+from victims.citing import record_citations
+from victims.embeds import oembed_link
 from victims.filters import RegistryFilterForm
 from victims.models import Citation, Event, Place, Source, SourceKind, Victim
 from victims.normalize import AZ_ALPHABET, search_key
@@ -173,6 +175,8 @@ class VictimDetailView(DetailView):
             photos=photos,
             primary_photo=photos[0] if photos else None,
             canonical_url=absolute_url(victim.get_absolute_url()),
+            oembed_url=oembed_link(absolute_url(victim.get_absolute_url())),
+            cite=record_citations(victim, absolute_url(victim.get_absolute_url())),
             person_jsonld=self.person_jsonld(victim, photos),
             fallback_note=fallback_note([victim], ("occupation", "circumstances", "biography")),
             og_image=absolute_url(image) if (image := self.photo_url(photos, "jpeg")) else "",
