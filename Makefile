@@ -88,6 +88,7 @@ stack-stop: venv
 	$(PY) -m stack down
 
 run: content superuser static
+	$(PY) manage.py publish_dataset
 	@echo "Serving the memorial on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/); Ctrl-C stops it."
 	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 

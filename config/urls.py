@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from memorial import health, twofactor, views
+from victims.api.endpoints import api
 from victims.caching import public_page
+from victims.embeds import counter, oembed, person_card
+from victims.feeds import registry_feed
+from victims.opendata import OpenDataView, dataset_file
 from victims.sitemaps import sitemap_index, sitemap_section, sitemaps
 from victims.views import robots_txt
 
@@ -31,6 +35,9 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("api/v1/", api.urls),
+    path("oembed", oembed, name="oembed"),
+    path("data/files/<str:name>", dataset_file, name="dataset_file"),
 ]
 
 urlpatterns += i18n_patterns(
@@ -38,5 +45,9 @@ urlpatterns += i18n_patterns(
     path(_("about/"), views.AboutView.as_view(), name="about"),
     # The about page's address before it was translated: old links still arrive.
     path("about/", RedirectView.as_view(pattern_name="about", permanent=True)),
+    path("feed/", registry_feed, name="feed"),
+    path(_("data/"), OpenDataView.as_view(), name="open_data"),
+    path("embed/person/<slug:slug>/", person_card, name="embed_person"),
+    path("embed/counter/", counter, name="embed_counter"),
     path("", include("victims.urls")),
 )

@@ -52,6 +52,7 @@ def _media_in_tmp(settings, tmp_path):
     """Uploaded files of a test go to its own folder, never the developer's media."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.DATASET_ROOT = tmp_path / "opendata"
     settings.STORAGES = {
         **settings.STORAGES,
         "private": {

@@ -28,12 +28,19 @@ def public_pages(records, language: str) -> dict[str, str]:
             "sources": reverse("victims:source_list"),
             "statistics": reverse("victims:statistics"),
             "about": reverse("about"),
+            "open-data": reverse("open_data"),
+            "embed-card": reverse("embed_person", args=[records["person"].slug]),
+            "embed-counter": reverse("embed_counter"),
         }
 
 
 @pytest.fixture
 def records():
-    return public_records()
+    from victims.dataset import dataset_publish
+
+    records = public_records()
+    dataset_publish()  # the Data page lists the release's files
+    return records
 
 
 @pytest.fixture(scope="module")

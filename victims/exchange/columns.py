@@ -110,11 +110,15 @@ VICTIM_BASE_COLUMNS: list[Column] = [
            constraints={"enum": list(LANGUAGES)}),
 ]  # fmt: skip
 
+# Written by every export, ignored by the import: the person's page, derived from the slug.
+URL_COLUMN = Column("url", description="The person's page on the memorial site (canonical URL).")
+VICTIM_EXPORT_COLUMNS: list[Column] = [*VICTIM_BASE_COLUMNS, URL_COLUMN]
+
 VARIANTS = "variants"
 CITATIONS = "citations"
 
 VICTIM_IMPORT_COLUMNS: list[Column] = [
-    *VICTIM_BASE_COLUMNS,
+    *VICTIM_EXPORT_COLUMNS,
     Column(VARIANTS, description="Name variants: spelling|script|kind, separated by ;"),
     Column(CITATIONS, description="Citations: source_key|locator|supports, separated by ;"),
 ]
@@ -196,7 +200,7 @@ class Table:
 # The normalised tables of the data package and the XLSX workbook, in dependency order.
 TABLES: dict[str, Table] = {
     "victims": Table(
-        "victims", "People in the registry", VICTIM_BASE_COLUMNS, ["uuid"],
+        "victims", "People in the registry", VICTIM_EXPORT_COLUMNS, ["uuid"],
         [(["place_of_birth"], "places", ["slug"]), (["place_of_death"], "places", ["slug"]),
          (["burial_place"], "places", ["slug"])],
     ),

@@ -15,7 +15,7 @@ from typing import IO, Any
 from django.utils import timezone
 
 from victims.exchange.columns import TABLES, Table
-from victims.exchange.exports import DATA_LICENCE, ExportFilters, iter_csv, table_rows
+from victims.exchange.exports import ExportFilters, data_licence, iter_csv, table_rows
 
 PACKAGE_NAME = "black-january-registry"
 PACKAGE_TABLES = ["places", "sources", "victims", "name_variants", "events", "event_people", "citations"]
@@ -81,7 +81,7 @@ def descriptor(tables: list[str]) -> dict[str, Any]:
             "(YYYY, YYYY-MM or YYYY-MM-DD)."
         ),
         "created": timezone.now().isoformat(timespec="seconds"),
-        "licenses": [DATA_LICENCE],
+        "licenses": [data_licence()],
         "resources": resources,
     }
 

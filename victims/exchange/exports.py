@@ -12,38 +12,47 @@ import csv
 import datetime
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import F, OuterRef, Q
 from django.db.models.functions import JSONObject
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from common.partialdates import Precision, iso_partial_date
+from common.siteurl import absolute_url
 from victims.exchange.columns import (
     LANGUAGES,
     TABLES,
     VICTIM_BASE_COLUMNS,
+    VICTIM_EXPORT_COLUMNS,
     VICTIM_IMPORT_HEADER,
     encode_list,
     translated,
 )
+from victims.links import slug_url_maker
 from victims.models import Citation, Event, ExportLog, NameVariant, Photo, Place, Source, Status, Victim
 
 CHUNK_SIZE = 2000
 FLUSH_EVERY = 500
 BOM = "\ufeff"
 FORMATS = ("csv", "json", "xlsx", "package")
-DATA_LICENCE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
-                "path": "https://creativecommons.org/licenses/by/4.0/"}  # fmt: skip
+
+
+def data_licence() -> dict[str, str]:
+    """The data licence as Frictionless writes it: CC BY 4.0 unless the settings name another."""
+    return {"name": settings.DATA_LICENCE_NAME, "title": settings.DATA_LICENCE_TITLE, "path": settings.DATA_LICENCE_URL}
+
+
 GENERATOR = "Black January Memorial registry export"
 
 # Models an admin selection may come from, by model name, and the table it exports to.
@@ -216,9 +225,17 @@ def _victim_values(qs: models.QuerySet, *, nested: bool = False, statuses: list[
     )  # fmt: skip
 
 
-def _victim_cells(row: dict, *, with_lists: bool) -> list[Any]:
+def person_url_maker() -> Callable[[str], str]:
+    """Each person's canonical page URL (in the site's default language, on ``SITE_URL``) from a slug."""
+    with translation.override(settings.LANGUAGE_CODE):
+        page = slug_url_maker("victims:victim_detail")
+    return lambda slug: absolute_url(page(slug))
+
+
+def _victim_cells(row: dict, *, with_lists: bool, url: Callable[[str], str]) -> list[Any]:
     values = {
         **row,
+        "url": url(row["slug"]),
         "uuid": str(row["uuid"]),
         "birth_date": partial_cell(row["birth_date"], row["birth_precision"]),
         "death_date": partial_cell(row["death_date"], row["death_precision"]),
@@ -226,7 +243,7 @@ def _victim_cells(row: dict, *, with_lists: bool) -> list[Any]:
         "place_of_death": row["pod"],
         "burial_place": row["bp"],
     }
-    cells = [values[c.name] for c in VICTIM_BASE_COLUMNS]
+    cells = [values[c.name] for c in VICTIM_EXPORT_COLUMNS]
     if with_lists:
         cells.append(encode_list([(v["name"], v["script"], v["kind"]) for v in row["variant_list"]]))
         cells.append(encode_list([(c["source"], c["locator"], c["supports"]) for c in row["citation_list"]]))
@@ -235,15 +252,17 @@ def _victim_cells(row: dict, *, with_lists: bool) -> list[Any]:
 
 def victim_import_rows(qs: models.QuerySet) -> Iterator[list[Any]]:
     """Rows of people in the import layout (``VICTIM_IMPORT_HEADER``)."""
+    url = person_url_maker()
     for row in _victim_values(qs):
-        yield _victim_cells(row, with_lists=True)
+        yield _victim_cells(row, with_lists=True, url=url)
 
 
 def table_rows(name: str, qs: models.QuerySet) -> Iterator[list[Any]]:
     """Rows of one normalised table (``TABLES[name].header``), streamed from one query."""
     if name == "victims":
+        url = person_url_maker()
         for row in _victim_values(qs):
-            yield _victim_cells(row, with_lists=False)
+            yield _victim_cells(row, with_lists=False, url=url)
     elif name == "name_variants":
         rows = qs.order_by("victim__family_name", "victim__given_name", "victim__uuid", "kind", "name").values_list(
             "victim__uuid", "name", "script", "kind"
@@ -361,11 +380,12 @@ def _public_renditions(renditions: dict) -> dict:
     return result
 
 
-def victim_json(row: dict) -> dict[str, Any]:
+def victim_json(row: dict, url: Callable[[str], str]) -> dict[str, Any]:
     """One person, nested: name variants, citations with their sources, photos' public URLs, events."""
     return {
         "uuid": str(row["uuid"]),
         "slug": row["slug"],
+        "url": url(row["slug"]),
         "family_name": row["family_name"],
         "given_name": row["given_name"],
         "patronymic": row["patronymic"],
@@ -422,13 +442,14 @@ def iter_json(filters: ExportFilters, *, counter: list[int] | None = None) -> It
         return json.dumps(value, ensure_ascii=False, default=str)
 
     head = {"generator": GENERATOR, "exported_at": timezone.now().isoformat(timespec="seconds"),
-            "licence": DATA_LICENCE}  # fmt: skip
+            "licence": data_licence()}  # fmt: skip
     yield dump(head)[:-1]
     count = 0
     sections: list[tuple[str, Iterator[dict]]] = []
     victims = filters.victims()
     if victims is not None:
-        sections.append(("victims", (victim_json(r) for r in _victim_values(victims, nested=True,
+        url = person_url_maker()
+        sections.append(("victims", (victim_json(r, url) for r in _victim_values(victims, nested=True,
                                                                             statuses=filters.statuses))))  # fmt: skip
     for name in ("events", "places", "sources"):
         qs = filters.table(name)
