@@ -262,6 +262,22 @@ def test_cors_is_open_for_reading(client):
     assert client.post(API + "/people").status_code == 405
 
 
+def test_a_foreign_host_is_refused_even_from_the_cache(client, settings):
+    settings.PAGE_CACHE_ENABLED = True
+    VictimFactory()
+    assert get(client, "/people").status_code == 200
+    assert get(client, "/people")["X-Cache"] == "HIT"
+    assert client.get(API + "/people", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_head_answers_like_get_without_a_body(client):
+    VictimFactory()
+    response = client.head(API + "/people")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["ETag"] == get(client, "/people")["ETag"]
+
+
 def test_rate_limit_answers_429_with_retry_after(client, settings):
     settings.API_RATE_LIMIT = 3
     responses = [get(client, "/summary") for _ in range(4)]

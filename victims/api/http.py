@@ -100,11 +100,23 @@ class PublicApiMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
+        # The host is checked before anything is answered, from the cache or not (a disallowed
+        # Host header gets Django's 400, as everywhere else on the site).
+        request.get_host()
         if request.method == "OPTIONS":
             response = HttpResponse(status=204)
         else:
             allowed, limit, remaining, reset = _rate(request)
-            if allowed:
+            if allowed and request.method == "HEAD":
+                # HEAD is GET without the body (the operations are declared for GET).
+                request.method = "GET"
+                try:
+                    response = self._answer(request)
+                finally:
+                    request.method = "HEAD"
+                if not response.streaming:
+                    response.content = b""
+            elif allowed:
                 response = self._answer(request)
             else:
                 message = "Too many requests from this address; wait and try again."
