@@ -1,6 +1,6 @@
 """``python -m bench``: measure the memorial the way its visitors and staff load it.
 
-    python -m bench [--size 10000] [--only load,search,queries,admin,exchange,stack] [--seconds 10]
+    python -m bench [--size 10000] [--only load,search,queries,admin,exchange,api,stack] [--seconds 10]
 
 Runs on its own database (``memorial_bench``, or ``BENCH_DATABASE_URL``), never the development
 one; fills it with obviously synthetic people; prints each figure as a table row with its target
@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-SECTIONS = ("search", "queries", "admin", "exchange", "load", "stack")
+SECTIONS = ("search", "queries", "admin", "exchange", "api", "load", "stack")
 STEPS = (1_000, 10_000, 100_000)
 
 
@@ -100,10 +100,15 @@ def main(argv: list[str] | None = None) -> int:
         from bench import exchange
 
         results.add("exchange", exchange.measure(largest, log=log))
-    if "load" in args.only:
-        from bench import load
+    if "api" in args.only:
+        from bench import api
 
-        pages = queries.public_pages(largest)
+        results.add("api", api.measure(largest, log=log))
+    if "load" in args.only:
+        from bench import api, load
+
+        # The API's people list and a person beside the pages: same passes, same static baseline.
+        pages = queries.public_pages(largest) | api.api_pages()
         results.add(
             "load",
             load.measure(pages, environment, seconds=args.seconds, connections=args.connections,

@@ -139,6 +139,7 @@ class Results:
             "load": [],
             "exchange": [],
             "stack": [],
+            "api": [],
             "targets": [],
         }
 
@@ -260,6 +261,12 @@ def markdown(data: dict) -> str:
             else:
                 out.append(f"| {r['job']} | {r['rows']:,} | {r['seconds']} | {r['rows_per_second']} | {r['peak_mb']} | "
                            f"{r.get('file_mb')} |")  # fmt: skip
+        out.append("")
+    if data.get("api"):
+        out += ["| API cursor walk | people | requests | seconds | people/s | ms/request | heap peak MB |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+        out += [f"| {r['size']:,} people | {r['people']:,} | {r['requests']:,} | {r['seconds']} | "
+                f"{r['people_per_second']} | {r['ms_per_request']} | {r['heap_peak_mb']} |" for r in data["api"]]  # fmt: skip
         out.append("")
     if data.get("targets"):
         out += ["| target | figure | aim | |", "| --- | --- | --- | --- |"]

@@ -168,3 +168,17 @@ def test_load_rows_are_judged_and_reported_per_pass():
         "| home | 200.0 | 150.0 | 300.0 | 0 | 5.0% | 4200.0 | 9.0 | 0 | 102.0% | 10/10 | 3000.0, 73.0%, 10/10 |" in text
     )
     assert "| static baseline | 4000.0 | 6.0 | 12.0 | 0 | 100 % | 4100.0 | 11.0 | 0 | 100 % |  |  |" in text
+
+
+def test_api_walk_fetches_every_published_person_and_the_api_pages_answer(registry, settings):
+    from bench import api
+
+    settings.API_RATE_LIMIT = 10**6
+    client = Client()
+    people, requests = api.walk(client)
+    assert people == Victim.objects.published().count()
+    assert requests == max(1, -(-people // api.LIMIT))  # one request per page of LIMIT, the last included
+    for name, url in api.api_pages().items():
+        assert client.get(url).status_code == 200, name
+    rows = api.measure(SIZE, log=lambda _: None)
+    assert rows[0]["people"] == people and rows[0]["heap_peak_mb"] > 0
