@@ -357,6 +357,20 @@ def test_sitemap_lists_pages_in_every_language_with_hreflang(client):
     assert 'hreflang="x-default"' in xml
 
 
+def test_every_x_default_alternate_in_the_sitemap_answers(client):
+    """Every language has its prefix here, so x-default is the default language's page, not an
+    unprefixed path (which Django's sitemap would write and which answers 404)."""
+    VictimFactory()
+    EventFactory()
+    for section in ("pages", "victims", "events"):
+        xml = client.get(f"/sitemap-{section}.xml").content.decode()
+        defaults = re.findall(r'hreflang="x-default" href="([^"]+)"', xml)
+        assert defaults, section
+        for location in defaults:
+            path = location.split("://", 1)[1].split("/", 1)[1]
+            assert client.get("/" + path).status_code == 200, location
+
+
 def test_robots_txt_points_to_the_sitemap(client):
     text = client.get("/robots.txt").content.decode()
     assert "Disallow: /admin/" in text and "Sitemap: http://testserver/sitemap.xml" in text

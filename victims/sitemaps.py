@@ -7,6 +7,7 @@ import datetime
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import index, sitemap
 from django.db.models import Max, QuerySet
@@ -76,6 +77,19 @@ class _I18nSitemap(Sitemap):
             with translation.override(language):
                 url = makers[language] = slug_url_maker(self.detail_view)
         return url(record.slug)
+
+    def _urls(self, page, protocol, domain):
+        # Django's x-default drops the default language's prefix, as if that language had none;
+        # here every language has its prefix (/ only redirects), so that URL would be a 404.
+        # x-default is the page in the default language, with its prefix.
+        urls = super()._urls(page, protocol, domain)
+        for url in urls:
+            alternates = url.get("alternates") or []
+            default = next((a["location"] for a in alternates if a["lang_code"] == settings.LANGUAGE_CODE), None)
+            for alternate in alternates:
+                if alternate["lang_code"] == "x-default" and default:
+                    alternate["location"] = default
+        return urls
 
     def _items(self):
         items = self.items()
