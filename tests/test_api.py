@@ -241,6 +241,15 @@ def test_etag_and_conditional_get_follow_the_registry_generation(client):
     assert body(again)["data"] == []
 
 
+def test_a_revalidation_reads_neither_the_cache_nor_the_view(client, django_assert_max_num_queries):
+    VictimFactory()
+    etag = get(client, "/people")["ETag"]
+    with django_assert_max_num_queries(1):  # the registry generation, nothing else
+        response = get(client, "/people", **{"If-None-Match": etag})
+    assert response.status_code == 304 and response["ETag"] == etag
+    assert "Accept-Language" in response["Vary"] and "public" in response["Cache-Control"]
+
+
 def test_answers_are_cached_and_carry_nothing_per_visitor(client, settings):
     settings.PAGE_CACHE_ENABLED = True
     VictimFactory()

@@ -15,8 +15,9 @@ import time
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags
 from django.utils.module_loading import import_string
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
@@ -141,6 +142,14 @@ class PublicApiMiddleware:
         except DatabaseError:
             return self.get_response(request)  # the database middleware answers with its 503 page
         etag = f'"{fingerprint[:32]}"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            # Revalidation: the ETag alone says nothing changed; neither the cache nor the view is read.
+            response = HttpResponseNotModified()
+            response["ETag"] = etag
+            patch_cache_control(response, public=True, max_age=settings.API_CACHE_SECONDS)
+            patch_vary_headers(response, ["Accept-Language"])
+            response["Content-Language"] = language
+            return response
         key = f"api:{fingerprint}"
         pages = caches[PAGE_CACHE_ALIAS]
         entry = pages.get(key) if settings.PAGE_CACHE_ENABLED else None
