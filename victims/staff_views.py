@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from victims.exchange import exports
 from victims.exchange.admin_actions import SESSION_SELECTION
 from victims.exchange.forms import ExportForm, ImportUploadForm
-from victims.exchange.imports import PLACE_FIELDS
+from victims.exchange.importing.parsing import PLACE_FIELDS
 from victims.exchange.services import logged_chunks, registry_export, registry_import
 from victims.models import Category, Gender, Place, Script, Source, Status, VariantKind, Victim
 

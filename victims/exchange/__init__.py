@@ -2,5 +2,5 @@
 
 The column layouts live in :mod:`victims.exchange.columns` (documented in ``docs/import-format.md``),
 the writers in :mod:`victims.exchange.exports` and :mod:`victims.exchange.datapackage`, the importer
-in :mod:`victims.exchange.imports`.
+in :mod:`victims.exchange.imports` (its steps in :mod:`victims.exchange.importing`).
 """
