@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from common.january1990 import FIRST_DAY, LAST_DAY, MEMORIAL_DAY
 from common.partialdates import Precision
 from victims.normalize import slug_text
 
@@ -132,12 +133,12 @@ def person(index: int) -> Person:
     # Death: mostly the night of 19-20 January 1990, some of wounds later, a few known only to the month.
     death_day = _pick(
         rng,
-        [(datetime.date(1990, 1, 20), 0.78), (datetime.date(1990, 1, 19), 0.08), (datetime.date(1990, 1, 21), 0.06),
+        [(MEMORIAL_DAY, 0.78), (FIRST_DAY, 0.08), (datetime.date(1990, 1, 21), 0.06),
          (None, 0.06), ("month", 0.02)],
     )  # fmt: skip
     category = _pick(rng, [("killed", 0.9), ("missing", 0.02), ("wounded", 0.02), ("detained", 0.01), (None, 0.05)])
     if death_day is None:  # died later, of wounds
-        death_date, death_precision = datetime.date(1990, 1, 22) + datetime.timedelta(days=rng.randrange(60)), "day"
+        death_date, death_precision = LAST_DAY + datetime.timedelta(days=rng.randrange(60)), "day"
         category = "died_of_wounds"
     elif death_day == "month":
         death_date, death_precision = datetime.date(1990, 1, 1), Precision.MONTH
@@ -343,7 +344,7 @@ def fill(target: int, *, log=print, batch: int = BATCH) -> dict:
     places, burial, sources = bench_places(), burial_place(), bench_sources()
     photo_sets = bench_photo_files()
     # People are linked to the events of the night itself (20 January 1990), as curators would.
-    night = Event.objects.filter(status="published", start_date=datetime.date(1990, 1, 20)).order_by("id")
+    night = Event.objects.filter(status="published", start_date=MEMORIAL_DAY).order_by("id")
     events = list(night[:3]) or list(Event.objects.filter(status="published").order_by("start_date", "id")[:3])
     now = timezone.now()
     counts = {"victims": 0, "variants": 0, "citations": 0, "photos": 0, "event_links": 0}

@@ -14,6 +14,8 @@ from pathlib import Path
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from common.january1990 import MEMORIAL_DAY
+
 SHIPPED_TEXT = Path(__file__).resolve().parent / "content" / "statement.txt"
 SCANNING_FIX = ("15™", "15th")
 _SENTENCE_END = (".", "!", "?", "”", '"', "’", ":")
@@ -60,7 +62,7 @@ def paragraphs_html(body: str, quote_cite: str = "") -> list[SafeString]:
     for paragraph in paragraphs(body):
         html = escape(paragraph).replace("&quot;", '"')
         html = _QUOTE.sub(lambda m: f'<q class="quotation"{cite}>{m.group(1)}</q>', html)
-        html = _DATE.sub(r'<time datetime="1990-01-20">\1</time>', html)
+        html = _DATE.sub(rf'<time datetime="{MEMORIAL_DAY.isoformat()}">\1</time>', html)
         rendered.append(mark_safe(html))  # noqa: S308 - built from escaped text above
     return rendered
 

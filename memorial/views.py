@@ -18,13 +18,12 @@ from django.utils.decorators import method_decorator
 from django.utils.http import http_date
 from django.views.generic import TemplateView
 
+from common.january1990 import MEMORIAL_DAY
 from common.partialdates import format_partial_date
 from common.translation_fallback import translated
 from memorial.models import Statement
 from memorial.statement import paragraphs_html
 from victims.caching import public_page
-
-BLACK_JANUARY = datetime.date(1990, 1, 20)
 
 
 def years_since(day: datetime.date, today: datetime.date) -> int:
@@ -83,7 +82,7 @@ class HomeView(TemplateView):
             statement_subtitle=translated(statement, "subtitle") if statement else None,
             statement_body=body,
             statement_paragraphs=paragraphs_html(body.text) if statement else [],
-            years_since=years_since(BLACK_JANUARY, today),
+            years_since=years_since(MEMORIAL_DAY, today),
             today=today,
             statement_written=format_partial_date(statement.written_date, statement.written_precision)
             if statement

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from common.january1990 import FIRST_DAY, LAST_DAY, MEMORIAL_DAY
 from victims.models import Category, Citation, Gender, Place, VictimQuerySet
 from victims.normalize import AZ_ALPHABET
 
@@ -19,10 +18,6 @@ AGE_GROUPS: dict[str, tuple[int, int | None]] = {
     "45-59": (45, 59),
     "60+": (60, None),
 }
-
-DAY_19 = datetime.date(1990, 1, 19)
-DAY_20 = datetime.date(1990, 1, 20)
-DAY_22 = datetime.date(1990, 1, 22)
 
 DIED_CHOICES = [
     ("19", _("19 January 1990")),
@@ -35,13 +30,13 @@ DIED_CHOICES = [
 def died_filter(value: str) -> Q:
     """The condition for one of DIED_CHOICES; a day needs a date known to the day."""
     if value == "19":
-        return Q(death_date=DAY_19, death_precision="day")
+        return Q(death_date=FIRST_DAY, death_precision="day")
     if value == "20":
-        return Q(death_date=DAY_20, death_precision="day")
+        return Q(death_date=MEMORIAL_DAY, death_precision="day")
     if value == "21-22":
-        return Q(death_date__gt=DAY_20, death_date__lte=DAY_22, death_precision="day")
+        return Q(death_date__gt=MEMORIAL_DAY, death_date__lte=LAST_DAY, death_precision="day")
     if value == "later":
-        return Q(death_date__gt=DAY_22)
+        return Q(death_date__gt=LAST_DAY)
     return Q()
 
 

@@ -6,7 +6,6 @@ conditional GETs with an ETag keyed on the registry's generation (victims.cachin
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 from itertools import groupby
 
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
+from common.january1990 import FIRST_DAY, LAST_DAY
 from common.partialdates import Precision, iso_partial_date
 from common.siteurl import absolute_url
 from common.translation_fallback import translated
@@ -33,7 +33,6 @@ from victims.models import Citation, Event, Place, Source, SourceKind, Victim
 from victims.normalize import AZ_ALPHABET, search_key
 from victims.stats import registry_charts
 
-NIGHT_DAYS = (datetime.date(1990, 1, 19), datetime.date(1990, 1, 22))
 SUGGESTION_THRESHOLD = 0.3  # well below pg_trgm's default 0.6: near names, not matches
 
 
@@ -224,7 +223,7 @@ def timeline_sections(events: list[Event]) -> list[dict]:
     for year, year_events in groupby(events, key=lambda event: event.start_date.year):
         sections: list[dict] = []
         for event in year_events:
-            night = event.start_precision == Precision.DAY and NIGHT_DAYS[0] <= event.start_date <= NIGHT_DAYS[1]
+            night = event.start_precision == Precision.DAY and FIRST_DAY <= event.start_date <= LAST_DAY
             day = event.start_date if night else None
             if sections and sections[-1]["day"] == day:
                 sections[-1]["events"].append(event)
