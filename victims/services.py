@@ -364,10 +364,6 @@ def victim_return_to_draft(*, victim: Victim, user) -> Victim:
     return record_transition(record=victim, to_status=Status.DRAFT, user=user)
 
 
-def event_submit_for_review(*, event: Event, user) -> Event:
-    return record_transition(record=event, to_status=Status.REVIEW, user=user)
-
-
 def event_publish(*, event: Event, user) -> Event:
     return record_transition(record=event, to_status=Status.PUBLISHED, user=user)
 

@@ -355,14 +355,6 @@ def csv_chunks(record_type: str, filters: ExportFilters, *, bom: bool = False, c
     return iter_csv(TABLES[record_type].header, rows, bom=bom, counter=counter)
 
 
-def export_victims_csv(queryset: models.QuerySet, stream: IO[str], *, bom: bool = False) -> int:
-    """Write ``queryset``'s people to ``stream`` as CSV in the import layout; return the row count."""
-    counter: list[int] = []
-    for chunk in iter_csv(VICTIM_IMPORT_HEADER, victim_import_rows(queryset), bom=bom, counter=counter):
-        stream.write(chunk)
-    return counter[0]
-
-
 # --- JSON --------------------------------------------------------------------------------------------
 
 
