@@ -38,12 +38,15 @@ from tests.factories import (
     VictimFactory,
 )
 from tests.public_fixtures import add_photo, portrait_upload
-from victims import images, services
+from victims import images, merging, services
 from victims.models import Citation, Event, Photo, Source, Status, Victim
 
 pytestmark = pytest.mark.django_db
 
 HIDDEN_STATUSES = [status for status in Status.values if status != Status.PUBLISHED]
+assert Status.MERGED in HIDDEN_STATUSES
+# Events are never merged: beside a merged person, the set's event is withdrawn.
+EVENT_STATUS = {Status.MERGED: Status.WITHDRAWN}
 # Models with the publication workflow that this test knows how to make hidden records of; a new
 # one (public contributions, say) must be added here, or the guard below fails.
 COVERED_MODELS = {Victim, Event}
@@ -130,6 +133,8 @@ def make_record_set(label: str, markers: Markers, *, status: str, public: dict) 
     names = searched_names(m)
     published = status == Status.PUBLISHED
     dates = {"published_at": None} if not published else {}
+    if status == Status.MERGED:  # merged into a record nobody public sees (its addresses answer 404)
+        dates["merged_into"] = keeper(m)
     place = PlaceFactory(
         slug=m.slug("place slug"), name_en=m.latin("place of death (only hidden people died there)"),
         name_az=m.latin("place name az"), name_ru=m.cyrillic("place name ru"),
@@ -156,7 +161,8 @@ def make_record_set(label: str, markers: Markers, *, status: str, public: dict) 
     event = EventFactory(
         slug=m.slug("event slug"), title_en=names["title"], title_az=m.latin("event title az"),
         title_ru=m.cyrillic("event title ru"), summary_en=m.latin("event summary"),
-        description_en=m.latin("event description"), status=status, place=place, **dates,
+        description_en=m.latin("event description"), status=EVENT_STATUS.get(status, status), place=place,
+        **({"published_at": None} if not published else {}),
     )  # fmt: skip
     event.victims.add(person, public["person"])
     Citation.objects.create(event=event, source=public["source"], locator=m.latin("event citation locator"))
@@ -166,6 +172,12 @@ def make_record_set(label: str, markers: Markers, *, status: str, public: dict) 
 
     photo.refresh_from_db()
     return RecordSet(label, markers, person, event, [photo, event_photo], searched=list(names.values()))
+
+
+def keeper(markers: Markers) -> Victim:
+    """A draft a hidden set's person is merged into: the merged person's addresses must not reveal it."""
+    return VictimFactory(family_name=markers.latin("kept family name"), given_name=markers.latin("kept given name"),
+                         slug=markers.slug("kept person slug"), draft=True)  # fmt: skip
 
 
 def public_registry() -> dict:
@@ -248,6 +260,10 @@ def move_to(record, status: str, user) -> None:
             if frm == current and to not in paths:
                 paths[to] = [*paths[current], to]
                 queue.append(to)
+    if status == Status.MERGED and isinstance(record, Victim):
+        merging.victim_merge(keep=keeper(Markers(f"{record.slug}-keeper")), merged=record, user=user)
+        return
+    status = EVENT_STATUS.get(status, status) if isinstance(record, Event) else status
     assert status in paths, f"The workflow has no way from {record.status} to {status}"
     for step in paths[status]:
         services.record_transition(record=record, to_status=step, user=user)

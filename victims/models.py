@@ -29,6 +29,13 @@ class Status(models.TextChoices):
     REVIEW = "review", _("In review")
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # A person found to be a duplicate of another: never shown, never deleted; ``merged_into``
+    # names the record that was kept, and its addresses redirect there (victims.merging).
+    MERGED = "merged", _("Merged")
+
+
+# Events are never merged: their status is one of the workflow's.
+EVENT_STATUSES = [(value, label) for value, label in Status.choices if value != Status.MERGED]
 
 
 class Category(models.TextChoices):
@@ -325,6 +332,11 @@ class Victim(Tracked):
     original_language = _language_field()
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
+    merged_into = models.ForeignKey(
+        "self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="merged_from", editable=False,
+        help_text=_("The record this duplicate was merged into; its addresses redirect there."),
+    )  # fmt: skip
     # Derived by victims.services from the names and their variants; see victims.normalize.
     search_document = models.TextField(_("search document"), blank=True, editable=False)
     initial = models.CharField(_("initial"), max_length=2, blank=True, editable=False, db_collation=AZ)
@@ -362,6 +374,12 @@ class Victim(Tracked):
             models.CheckConstraint(
                 condition=Q(published_at__isnull=False) | ~Q(status=Status.PUBLISHED), name="victim_published_has_date"
             ),
+            models.CheckConstraint(
+                condition=Q(status=Status.MERGED, merged_into__isnull=False)
+                | (~Q(status=Status.MERGED) & Q(merged_into__isnull=True)),
+                name="victim_merged_names_kept_record",
+            ),
+            models.CheckConstraint(condition=~Q(merged_into=F("pk")), name="victim_not_merged_into_itself"),
         ]
         indexes = [
             # No pending list: after a bulk insert (an import) the rows would sit unindexed in it until
@@ -469,6 +487,26 @@ class NameVariant(models.Model):
         return self.name
 
 
+class VictimSlug(models.Model):
+    """A slug a person had before: its address keeps answering, with a redirect.
+
+    Written by a database trigger whenever ``victims_victim.slug`` changes (migration 0009), so
+    that every way of renaming (the admin, an import, a merge) keeps the old address.
+    """
+
+    victim = models.ForeignKey(Victim, verbose_name=_("victim"), on_delete=models.CASCADE, related_name="old_slugs")
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    created_at = models.DateTimeField(_("no longer in use since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("former slug")
+        verbose_name_plural = _("former slugs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
 class Event(Tracked):
     uuid = models.UUIDField(_("UUID"), default=uuid.uuid4, unique=True, editable=False)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
@@ -490,7 +528,7 @@ class Event(Tracked):
     victims = models.ManyToManyField(Victim, verbose_name=_("related people"), blank=True, related_name="events")
     original_language = _language_field()
     translated_on = _translated_on_field()
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=10, choices=EVENT_STATUSES, default=Status.DRAFT)
     published_at = models.DateTimeField(_("first published"), null=True, blank=True, editable=False)
 
     objects = EventQuerySet.as_manager()

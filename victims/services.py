@@ -255,7 +255,10 @@ def transitions_for(*, user, status: str) -> list[str]:
 
 def record_can_edit(*, user, record: Record | None) -> bool:
     """Editing rule on top of the change permission: only publishers change published or
-    withdrawn records (a Curator edits drafts and records in review)."""
+    withdrawn records (a Curator edits drafts and records in review). A merged record is kept as
+    it was merged (victims.merging): nobody edits it."""
+    if record is not None and record.status == Status.MERGED:
+        return False
     if record is None or record.pk is None or user.is_superuser:
         return True
     if record.status in (Status.PUBLISHED, Status.WITHDRAWN):
@@ -265,7 +268,10 @@ def record_can_edit(*, user, record: Record | None) -> bool:
 
 def record_can_delete(*, user, record: Record | None) -> bool:
     """Deleting rule on top of the delete permission: published and withdrawn records are
-    deleted only by superusers (everyone else withdraws them); Curators delete only drafts."""
+    deleted only by superusers (everyone else withdraws them); Curators delete only drafts. A merged
+    record is never deleted: its addresses redirect through it."""
+    if record is not None and record.status == Status.MERGED:
+        return False
     if record is None or user.is_superuser:
         return True
     if record.status in (Status.PUBLISHED, Status.WITHDRAWN):

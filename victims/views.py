@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, QuerySet, Subquery, Window
 from django.db.models.functions import Coalesce, DenseRank
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -29,7 +29,8 @@ from victims.caching import cached_per_generation, public_page, public_page_meth
 from victims.citing import record_citations
 from victims.embeds import oembed_link
 from victims.filters import RegistryFilterForm
-from victims.models import Citation, Event, Place, Source, SourceKind, Victim
+from victims.merging import victim_redirect_target
+from victims.models import Citation, Event, Place, Source, SourceKind, Victim, VictimSlug
 from victims.normalize import AZ_ALPHABET, search_key
 from victims.stats import registry_charts
 
@@ -165,6 +166,27 @@ class VictimDetailView(DetailView):
 
     def get_queryset(self):
         return Victim.objects.published().for_detail()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            target = self.moved_to(kwargs["slug"])
+            if target is None:
+                raise
+            return HttpResponsePermanentRedirect(target.get_absolute_url())
+
+    @staticmethod
+    def moved_to(slug: str) -> Victim | None:
+        """Where an address that names no published person now answers: a merged record's kept
+        record, a former slug's person (victims.merging); ``None`` for a 404."""
+        victim = Victim.objects.only("pk", "slug", "status", "merged_into").filter(slug=slug).first()
+        if victim is None:
+            former = VictimSlug.objects.filter(slug=slug).values_list("victim_id", flat=True).first()
+            if former is None:
+                return None
+            victim = Victim.objects.only("pk", "slug", "status", "merged_into").get(pk=former)
+        return victim_redirect_target(victim)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -117,6 +117,16 @@ class VictimAdmin(WorkflowAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("place_of_death").with_primary_photo()
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and obj.merged_into_id:
+            fieldsets = [*fieldsets, (_("Merged"), {"fields": ["merged_into"]})]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "merged_into"] if obj is not None and obj.merged_into_id else readonly
+
     def get_search_results(self, request, queryset, search_term):
         """Search ignoring case, diacritics and script, through every name variant."""
         search_term = search_term.strip()
