@@ -27,7 +27,7 @@ from victims.exchange.services import registry_import
 from victims.models import Citation, Event, Photo, Status, Victim
 
 # Tables a public page does not read: who exported what, and the generation itself.
-NOT_PUBLIC = {"victims_exportlog", "victims_registrygeneration"}
+NOT_PUBLIC = {"victims_exportlog", "victims_registrygeneration", "victims_duplicatepair"}  # staff only
 
 
 def _registry_tables() -> set[str]:

@@ -643,6 +643,9 @@ class Photo(models.Model):
     is_primary = models.BooleanField(_("primary photo"), default=False)
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
+    # A perceptual hash of the original (victims.duplicates): near-identical photos of two records
+    # flag them as a likely duplicate even when their names differ.
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, editable=False)
     # {"thumb": {"webp": "photos/…/thumb.webp", "jpeg": "…", "width": 160, "height": 200}, "card": …, "full": …}
     renditions = models.JSONField(default=dict, blank=True, editable=False)
 
@@ -670,6 +673,43 @@ class Photo(models.Model):
     def rendition_url(self, size: str, fmt: str = "webp") -> str:
         path = self.renditions.get(size, {}).get(fmt)
         return default_storage.url(path) if path else ""
+
+
+class DuplicateVerdict(models.TextChoices):
+    OPEN = "open", _("To review")
+    DIFFERENT = "different", _("Not the same person")
+
+
+class DuplicatePair(models.Model):
+    """Two people who may be one, scored by victims.duplicates; an Editor merges them or marks
+    them "not the same person" (remembered: the pair is never proposed again)."""
+
+    first = models.ForeignKey(Victim, verbose_name=_("first person"), on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Victim, verbose_name=_("second person"), on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    verdict = models.CharField(
+        _("verdict"), max_length=10, choices=DuplicateVerdict.choices, default=DuplicateVerdict.OPEN
+    )
+    scored_at = models.DateTimeField(_("scored"), auto_now=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("decided by"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["-score", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="duplicate_pair_once"),
+            models.CheckConstraint(condition=Q(first__lt=F("second")), name="duplicate_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["verdict", "-score"], name="duplicate_open_by_score")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id} ({self.score:.2f})"
 
 
 class ReportedFigure(models.Model):

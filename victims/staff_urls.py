@@ -1,6 +1,6 @@
 from django.urls import path
 
-from victims import opendata, staff_views
+from victims import opendata, staff_duplicates, staff_views
 
 app_name = "staff"
 
@@ -9,4 +9,7 @@ urlpatterns = [
     path("import/", staff_views.import_view, name="import"),
     path("import/preview/", staff_views.import_preview_view, name="import_preview"),
     path("dataset/", opendata.dataset_publish_view, name="dataset_publish"),
+    path("duplicates/", staff_duplicates.duplicates_view, name="duplicates"),
+    path("duplicates/<int:pk>/different/", staff_duplicates.duplicate_different_view, name="duplicate_different"),
+    path("duplicates/<int:pk>/merge/", staff_duplicates.duplicate_merge_view, name="duplicate_merge"),
 ]
