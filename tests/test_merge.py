@@ -176,7 +176,7 @@ def test_command_dry_run_prints_what_would_move_and_writes_nothing(pair, django_
     out = io.StringIO()
     call_command("merge_people", keep.slug, str(duplicate.uuid), "--dry-run", stdout=out)
     text = out.getvalue()
-    assert "Nigyar Testova" in text and "Citations: 1" in text and "Photos: 1" in text
+    assert "Nigyar Testova" in text and f"Citations: {duplicate.citations.count()}" in text and "Photos: 1" in text
     assert "nigar-testova-2" in text and "Dry run" in text
     assert before == {
         "victims": list(Victim.objects.order_by("pk").values()),
