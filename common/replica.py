@@ -52,12 +52,29 @@ def note_generation(primary_value, read_replica_value) -> None:
     try:
         _state.in_sync = read_replica_value() == primary_value
     except Exception as error:  # any failure of the replica: the primary answers meanwhile
-        from django.db import connections
+        replica_failed(error)
 
-        _state.in_sync, _state.down_until = False, now + RETRY_SECONDS
-        logger.warning("Read replica unavailable (%s); public reads go to the primary", error)
-        with contextlib.suppress(Exception):  # already broken; the next attempt reconnects
-            connections[REPLICA].close()
+
+def replica_failed(error) -> None:
+    """The replica did not answer: the primary takes every read for ``RETRY_SECONDS``."""
+    from django.db import connections
+
+    _state.in_sync, _state.down_until = False, time.monotonic() + RETRY_SECONDS
+    logger.warning("Read replica unavailable (%s); public reads go to the primary", error)
+    with contextlib.suppress(Exception):  # already broken; the next attempt reconnects
+        connections[REPLICA].close()
+
+
+def _replica_answers() -> bool:
+    from django.db import connections
+
+    try:
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except Exception as error:
+        replica_failed(error)
+        return False
 
 
 def replica_in_sync() -> bool:
@@ -106,7 +123,12 @@ class PublicReadsFromReplicaMiddleware:
             return self.get_response(request)
         token = _reads_from.set(REPLICA_IF_IN_SYNC)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         finally:
             _reads_from.reset(token)
+        # A replica that went away in the middle of this request (the database middleware turned
+        # the error into its 503 page): answer the same GET again from the primary.
+        if response.status_code == 503 and _state.in_sync and not _replica_answers():
+            response = self.get_response(request)
+        return response
 
