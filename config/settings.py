@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     # Local
     "memorial",
     "victims",
+    "contributions",
 ]
 
 MIDDLEWARE = [

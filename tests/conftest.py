@@ -71,6 +71,7 @@ def _site_content(request):
     from django.contrib.auth.models import Permission
     from django.core.management import call_command
 
+    from contributions.roles import contribution_roles_sync
     from memorial.models import Statement
     from memorial.statement import add_shipped_translations, load_shipped_statement
     from victims.roles import roles_sync
@@ -79,6 +80,7 @@ def _site_content(request):
     load_shipped_statement(Statement)
     add_shipped_translations(Statement)
     roles_sync(Group, Permission)
+    contribution_roles_sync(Group, Permission)
     call_command("load_initial_content", verbosity=0)
 
 

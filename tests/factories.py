@@ -110,3 +110,19 @@ class CitationFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     victim = factory.SubFactory(VictimFactory)
     locator = "p. 12"
+
+
+class ContributionFactory(factory.django.DjangoModelFactory):
+    """A visitor's testimony about a synthetic person."""
+
+    class Meta:
+        model = "contributions.Contribution"
+
+    kind = "testimony"
+    family_name = "Testova"
+    given_name = factory.Sequence(lambda n: f"Nigar{n}")
+    message = "Synthetic testimony for tests."
+    submitter_name = "Aysel Testova"
+    submitter_email = factory.Sequence(lambda n: f"sender{n}@example.org")
+    consent = True
+    withdraw_token_hash = factory.Sequence(lambda n: f"{n:064x}")

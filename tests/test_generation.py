@@ -26,13 +26,22 @@ from victims.exchange.columns import VICTIM_IMPORT_HEADER
 from victims.exchange.services import registry_import
 from victims.models import Citation, Event, Photo, Status, Victim
 
-# Tables a public page does not read: who exported what, and the generation itself.
-NOT_PUBLIC = {"victims_exportlog", "victims_registrygeneration", "victims_duplicatepair"}  # staff only
+# Tables a public page does not read: who exported what, the generation itself, duplicate pairs
+# (staff only). Visitors' contributions are read only in the admin (a curator's decision reaches the
+# public pages through the registry's own tables); candles are counted by an endpoint outside the
+# cached page, so that a candle does not re-render every page.
+NOT_PUBLIC = {
+    "victims_exportlog",
+    "victims_registrygeneration",
+    "victims_duplicatepair",
+    "contributions_contribution",
+    "contributions_candle",
+}
 
 
 def _registry_tables() -> set[str]:
     tables = set()
-    for label in ("victims", "memorial"):
+    for label in ("victims", "memorial", "contributions"):
         for model in apps.get_app_config(label).get_models(include_auto_created=True):
             table = model._meta.db_table
             if not model.__name__.startswith("Historical") and table not in NOT_PUBLIC:

@@ -26,11 +26,14 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pytest
 from django.apps import apps
 from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
 from django.test import Client
 
+from contributions.models import ContributionStatus, Kind
 from tests.crawler import Crawler, Fetched
 from tests.factories import (
     CitationFactory,
+    ContributionFactory,
     EventFactory,
     NameVariantFactory,
     PlaceFactory,
@@ -170,6 +173,7 @@ def make_record_set(label: str, markers: Markers, *, status: str, public: dict) 
     services.photo_attach_upload(photo=event_photo, checked=images.check_upload(portrait_upload()))
     event_photo.save()
 
+    add_contributions(m, about=[person, public["person"]])
     photo.refresh_from_db()
     return RecordSet(label, markers, person, event, [photo, event_photo], searched=list(names.values()))
 
@@ -178,6 +182,25 @@ def keeper(markers: Markers) -> Victim:
     """A draft a hidden set's person is merged into: the merged person's addresses must not reveal it."""
     return VictimFactory(family_name=markers.latin("kept family name"), given_name=markers.latin("kept given name"),
                          slug=markers.slug("kept person slug"), draft=True)  # fmt: skip
+
+
+def add_contributions(m: Markers, *, about: list[Victim]) -> None:
+    """What visitors sent, in every moderation status (none of it is ever public, accepted
+    included: what a curator accepts reaches the site through the registry's own records), with a
+    file of its own in the private storage."""
+    for status in ContributionStatus.values:
+        for kind in Kind.values:
+            for person in about:
+                contribution = ContributionFactory(
+                    kind=kind, status=status, victim=person if kind != Kind.TESTIMONY else None,
+                    family_name=m.latin(f"{status} {kind} family name"), given_name=m.latin("contribution given name"),
+                    place_of_death=m.latin("contribution place"), relation=m.latin("contribution relation"),
+                    message=m.latin(f"{status} {kind} message"), evidence=m.cyrillic("contribution evidence"),
+                    credit=m.latin("contribution credit"), submitter_name=m.latin("sender's name"),
+                    submitter_email=f"{m.latin('sender email').lower()}@example.org",
+                    rejection_reason=m.latin("rejection reason") if status == ContributionStatus.REJECTED else "",
+                )  # fmt: skip
+                contribution.file.save(f"{m.latin('contribution file').lower()}.pdf", ContentFile(b"%PDF-1.4"))
 
 
 def public_registry() -> dict:
