@@ -361,6 +361,20 @@ if PRODUCTION and any(
         f"{CONTACT_EMAIL} is a documentation address that nobody reads."
     )
 
+# Email to the senders of contributions: EMAIL_URL (django-environ: smtp://user:password@host:587,
+# smtp+tls://..., consolemail://). make run prints them on the console.
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25" if PRODUCTION else "consolemail://")
+MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": {}}}
+if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": _email["EMAIL_HOST"], "port": _email["EMAIL_PORT"], "username": _email["EMAIL_HOST_USER"],
+        "password": _email["EMAIL_HOST_PASSWORD"], "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+        "use_ssl": bool(_email.get("EMAIL_USE_SSL")), "timeout": env.int("EMAIL_TIMEOUT", default=10),
+    }  # fmt: skip
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default=CONTACT_EMAIL)
+# Contributions from visitors: submissions per address and hour (contributions.ratelimit).
+CONTRIBUTIONS_PER_HOUR = env.int("CONTRIBUTIONS_PER_HOUR", default=5)
+
 # While the database is away, one line per this many seconds (memorial.security.DatabaseOutageLog).
 DATABASE_OUTAGE_LOG_SECONDS = env.int("DATABASE_OUTAGE_LOG_SECONDS", default=60)
 

@@ -50,4 +50,5 @@ urlpatterns += i18n_patterns(
     path("embed/person/<slug:slug>/", person_card, name="embed_person"),
     path("embed/counter/", counter, name="embed_counter"),
     path("", include("victims.urls")),
+    path("", include("contributions.urls")),
 )

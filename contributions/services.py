@@ -11,12 +11,16 @@ import hashlib
 import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from contributions import emails
 from contributions.models import Contribution
 from contributions.models import ContributionStatus as S
+from victims import images
 
 MODERATE = "contributions.change_contribution"
 
@@ -37,16 +41,34 @@ def token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def contribution_submit(*, contribution: Contribution) -> tuple[Contribution, str]:
+def contribution_submit(*, contribution: Contribution, upload: tuple | None = None) -> tuple[Contribution, str]:
     """Save a visitor's submission as new; returns it with the withdraw token (sent by email,
-    kept only as a hash)."""
+    kept only as a hash) and the receipt is emailed once it commits. ``upload`` is ``("image", CheckedImage)`` from the image pipeline (its
+    clean, metadata-free copy is kept) or ``("pdf", file)`` (kept as sent); both go to the private
+    storage (removed again if the row cannot be saved)."""
     token = secrets.token_urlsafe(32)
     contribution.status = S.NEW
     contribution.withdraw_token_hash = token_hash(token)
-    contribution.full_clean()
+    contribution.full_clean(exclude=["file"])
+    if upload is not None:
+        kind, content = upload
+        key = secrets.token_hex(16)
+        content = images.encode_original(content, key=key) if kind == "image" else File(content, name=f"{key}.pdf")
+        contribution.file.name = storages["private"].save(f"contributions/{content.name}", content)
     contribution._change_reason = "received"
-    contribution.save()
+    try:
+        contribution.save()
+    except BaseException:
+        contribution_delete_files(contribution=contribution)
+        raise
+    transaction.on_commit(lambda: emails.send_receipt(contribution, token))
     return contribution, token
+
+
+def contribution_delete_files(*, contribution: Contribution) -> None:
+    """Remove the sent file from the private storage."""
+    if contribution.file:
+        storages["private"].delete(contribution.file.name)
 
 
 def moderation_choices(*, contribution: Contribution, user) -> list[str]:
@@ -78,6 +100,8 @@ def contribution_moderate(*, contribution: Contribution, to_status: str, user, r
     current._history_user = user
     current._change_reason = f"status: {from_status} → {to_status}" + (f": {reason.strip()}" if reason.strip() else "")
     current.save()
+    if to_status in (S.ACCEPTED, S.REJECTED):
+        transaction.on_commit(lambda: emails.send_outcome(current))
     contribution.status, contribution.rejection_reason = current.status, current.rejection_reason
     contribution.decided_at, contribution.handled_by = current.decided_at, current.handled_by
     return current
@@ -91,8 +115,8 @@ def contribution_by_token(*, token: str) -> Contribution | None:
 
 @transaction.atomic
 def contribution_withdraw(*, contribution: Contribution) -> Contribution:
-    """The sender takes back a submission nobody has decided on; its file goes at once, the rest
-    with the daily clean-up (``purge_contributions``)."""
+    """The sender takes back a submission nobody has decided on; the daily clean-up
+    (``purge_contributions``) deletes it with its file."""
     current = Contribution.objects.select_for_update().get(pk=contribution.pk)
     if current.status not in WITHDRAWABLE:
         raise ValidationError(_("This submission can no longer be withdrawn."), code="not_withdrawable")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import email
 import os
+import socket
+import time
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
@@ -178,3 +182,47 @@ def _generation_moves_inside_the_test_transaction(request):
 
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS registry_generation_bump IMMEDIATE")
+
+
+class Inbox:
+    """What the test's SMTP server received (``X-Envelope-To`` added)."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content, policy=default_policy)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        self.messages.append(message)
+        return "250 OK"
+
+    def wait(self, n: int, timeout: float = 10) -> list:
+        end = time.monotonic() + timeout
+        while len(self.messages) < n and time.monotonic() < end:
+            time.sleep(0.05)
+        return self.messages
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) on a free port, the site's mailer pointed at it; the inbox."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": controller.hostname, "port": controller.port, "timeout": 10},
+        }
+    }
+    settings.SITE_URL = "https://memorial.example.org"
+    yield inbox
+    controller.stop()

@@ -286,6 +286,16 @@ class StoredImage:
     renditions: dict
 
 
+def encode_original(checked: CheckedImage, *, key: str) -> File:
+    """The full-size image re-encoded from its pixels (no metadata), named ``<key>.<ext>``."""
+    original_format, extension = _ORIGINAL_FORMATS[checked.format]
+    # The full-size original is written to a temporary file, not kept in memory a second time.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller inside the File
+    _encode(_clean_pixels(checked.image, keep_alpha=original_format != "JPEG"), original_format, spool)
+    spool.seek(0)
+    return File(spool, name=f"{key}.{extension}")
+
+
 def store_renditions(checked: CheckedImage, *, key: str) -> StoredImage:
     """Write the renditions of ``checked`` under ``photos/<key>/`` and prepare the clean original.
 
@@ -293,12 +303,7 @@ def store_renditions(checked: CheckedImage, *, key: str) -> StoredImage:
     upright size and the ``renditions`` mapping stored on the photo.
     """
     image = checked.image
-    original_format, extension = _ORIGINAL_FORMATS[checked.format]
-    # The full-size original is written to a temporary file, not kept in memory a second time.
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller inside the File
-    _encode(_clean_pixels(image, keep_alpha=original_format != "JPEG"), original_format, spool)
-    spool.seek(0)
-    original_content = File(spool, name=f"{key}.{extension}")
+    original_content = encode_original(checked, key=key)
 
     # The largest rendition from the full image, the smaller ones from it: never a full-size copy.
     renditions: dict[str, dict] = {}
@@ -313,7 +318,7 @@ def store_renditions(checked: CheckedImage, *, key: str) -> StoredImage:
         source = copy
     renditions = {name: renditions[name] for name in RENDITIONS}
     return StoredImage(
-        original_name=f"{key}.{extension}",
+        original_name=original_content.name,
         original_content=original_content,
         width=image.width,
         height=image.height,
