@@ -15,11 +15,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from contributions import services
 from contributions.models import Contribution
 from contributions.models import ContributionStatus as S
+from victims.admin.worklist import WorkItem, worklist_provider
 
 VISITOR_FIELDS = [
     "kind", "victim", "family_name", "given_name", "patronymic", "birth_date", "death_date",
@@ -125,26 +127,18 @@ def waiting_counts() -> dict[str, int]:
     )
 
 
-try:  # the admin home's "What needs me now" (issue 12), where it exists
-    from victims.admin.worklist import WorkItem, worklist_provider
-except ImportError:  # pragma: no cover - before issue 12's admin home is merged
-    worklist_provider = None
-
-if worklist_provider is not None:
-    from django.utils.translation import ngettext
-
-    @worklist_provider
-    def contributions_waiting(request):
-        """Curators and Editors: what visitors sent and nobody has decided on."""
-        if not request.user.has_perm(services.MODERATE):
-            return
-        changelist = reverse("admin:contributions_contribution_changelist")
-        counts = waiting_counts()
-        if counts[S.NEW]:
-            n = counts[S.NEW]
-            text = ngettext("%(n)d new contribution from visitors", "%(n)d new contributions from visitors", n)
-            yield WorkItem(text % {"n": n}, n, f"{changelist}?status__exact=new")
-        if counts[S.IN_PROGRESS]:
-            n = counts[S.IN_PROGRESS]
-            text = ngettext("%(n)d contribution in progress", "%(n)d contributions in progress", n)
-            yield WorkItem(text % {"n": n}, n, f"{changelist}?status__exact=in_progress")
+@worklist_provider
+def contributions_waiting(request):
+    """Curators and Editors: what visitors sent and nobody has decided on."""
+    if not request.user.has_perm(services.MODERATE):
+        return
+    changelist = reverse("admin:contributions_contribution_changelist")
+    counts = waiting_counts()
+    if counts[S.NEW]:
+        n = counts[S.NEW]
+        text = ngettext("%(n)d new contribution from visitors", "%(n)d new contributions from visitors", n)
+        yield WorkItem(text % {"n": n}, n, f"{changelist}?status__exact=new")
+    if counts[S.IN_PROGRESS]:
+        n = counts[S.IN_PROGRESS]
+        text = ngettext("%(n)d contribution in progress", "%(n)d contributions in progress", n)
+        yield WorkItem(text % {"n": n}, n, f"{changelist}?status__exact=in_progress")

@@ -139,3 +139,15 @@ def test_sent_file_is_downloaded_by_curators_only(client, curator, data_staff):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment")
     assert b"".join(response.streaming_content) == b"%PDF-1.4 synthetic"
+
+
+def test_admin_home_says_what_waits_for_curators(client, curator, data_staff):
+    ContributionFactory.create_batch(2)
+    ContributionFactory(status=ContributionStatus.IN_PROGRESS)
+    client.force_login(curator)
+    content = client.get("/admin/").content.decode()
+    assert "2 new contributions from visitors" in content
+    assert "1 contribution in progress" in content
+    assert "/admin/contributions/contribution/?status__exact=new" in content
+    client.force_login(data_staff)
+    assert "new contributions from visitors" not in client.get("/admin/").content.decode()
