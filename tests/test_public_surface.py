@@ -252,7 +252,11 @@ def first_lines(items: list[str], n: int = 25) -> str:
     return "\n".join(items[:n]) + (f"\n... and {len(items) - n} more" if len(items) > n else "")
 
 
-_VOLATILE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\b[0-9a-f]{32,64}\b")
+# Timestamps, fingerprints, and the per-visitor CSRF token of the contribution forms' pages.
+_VOLATILE = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?|\b[0-9a-f]{32,64}\b"
+    r'|name="csrfmiddlewaretoken" value="[^"]*"'
+)
 
 
 def comparable(page: Fetched) -> tuple[int, str]:
