@@ -43,6 +43,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", views.HomeView.as_view(), name="home"),
     path(_("about/"), views.AboutView.as_view(), name="about"),
+    path(_("methodology/"), views.MethodologyView.as_view(), name="methodology"),
     # The about page's address before it was translated: old links still arrive.
     path("about/", RedirectView.as_view(pattern_name="about", permanent=True)),
     path("feed/", registry_feed, name="feed"),

@@ -100,6 +100,13 @@ class AboutView(TemplateView):
     template_name = "memorial/about.html"
 
 
+@method_decorator(public_page, name="dispatch")
+class MethodologyView(TemplateView):
+    """How a record is made, rated, counted, merged and corrected: what the software does."""
+
+    template_name = "memorial/methodology.html"
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
 

@@ -31,6 +31,7 @@ def public_pages(records, language: str) -> dict[str, str]:
             "open-data": reverse("open_data"),
             "embed-card": reverse("embed_person", args=[records["person"].slug]),
             "embed-counter": reverse("embed_counter"),
+            "methodology": reverse("methodology"),
         }
 
 

@@ -119,6 +119,7 @@ class Reliability(models.TextChoices):
     SECONDARY = "secondary", _("Secondary")
     OFFICIAL = "official", _("Official (a state body of a party to the events)")
     PRESS = "press", _("Press")
+    TESTIMONY = "testimony", _("Testimony")
 
 
 class EventKind(models.TextChoices):

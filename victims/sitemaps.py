@@ -103,7 +103,7 @@ class StaticPagesSitemap(_I18nSitemap):
     priority = 0.8
 
     def items(self) -> list[str]:
-        return ["home", "about", "victims:victim_list", "victims:event_list", "victims:source_list",
+        return ["home", "about", "methodology", "victims:victim_list", "victims:event_list", "victims:source_list",
                 "victims:statistics"]  # fmt: skip
 
     def location(self, item: str) -> str:
