@@ -30,7 +30,7 @@ def database_url() -> str:
 
     cluster = localdb.start(quiet=True)
     localdb.ensure_database(cluster, localdb.find_bindir(), BENCH_DB)
-    return cluster.url.rsplit("/", 1)[0] + "/" + BENCH_DB
+    return cluster.database_url(BENCH_DB)
 
 
 def recreate_database() -> bool:

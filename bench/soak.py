@@ -327,7 +327,7 @@ def soak_database_url() -> str:
 
     cluster = localdb.start(quiet=True)
     localdb.ensure_database(cluster, localdb.find_bindir(), SOAK_DB)
-    return cluster.url.rsplit("/", 1)[0] + "/" + SOAK_DB
+    return cluster.database_url(SOAK_DB)
 
 
 def main(argv: list[str] | None = None) -> int:

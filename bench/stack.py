@@ -160,7 +160,7 @@ def measure(environment: dict[str, str], *, seconds: int = 60, connections: int 
             if name == "kill an app server":
                 servers.start_gunicorn(folder, "app1", ports.apps[0], stack_main.environment(
                     folder, ports, database_url=environment["DATABASE_URL"],
-                    replica_url=replicas.Replica(folder.root / "replica").url(database),
+                    replica_url=replicas.Replica(folder.root / "replica").database_url(database),
                     s3_endpoint=f"http://127.0.0.1:{ports.s3}", secret_key=(folder.root / "secret-key").read_text()))
     finally:
         stack_main.down(folder)

@@ -67,7 +67,11 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        return f"postgres://{SERVER_USER}@{quote(str(self.socket_dir), safe='')}:{PORT}/{DATABASE_NAME}"
+        return self.database_url(DATABASE_NAME)
+
+    def database_url(self, database: str) -> str:
+        """The ``DATABASE_URL`` of another database of this cluster (benchmarks, the stack)."""
+        return f"postgres://{SERVER_USER}@{quote(str(self.socket_dir), safe='')}:{PORT}/{database}"
 
 
 def running_as_root() -> bool:

@@ -72,7 +72,7 @@ def up(folder: Folder, ports: Ports, *, database: str | None = None, log=print) 
     localdb = _localdb()
     primary = localdb.start(quiet=True)
     database = database or localdb.DATABASE_NAME
-    database_url = os.environ.get("DATABASE_URL") or primary.url.rsplit("/", 1)[0] + "/" + database
+    database_url = os.environ.get("DATABASE_URL") or primary.database_url(database)
     secret_file = folder.root / "secret-key"
     if not secret_file.exists():
         secret_file.write_text(secrets.token_urlsafe(50))
@@ -87,7 +87,7 @@ def up(folder: Folder, ports: Ports, *, database: str | None = None, log=print) 
     if not folder.running("s3"):
         servers.start_s3(folder, ports.s3, [MEDIA_BUCKET, PRIVATE_BUCKET])
     env = environment(
-        folder, ports, database_url=database_url, replica_url=replica.url(database),
+        folder, ports, database_url=database_url, replica_url=replica.database_url(database),
         s3_endpoint=f"http://127.0.0.1:{ports.s3}", secret_key=secret_file.read_text().strip(),
     )  # fmt: skip
     (folder.root / "static").mkdir(exist_ok=True)

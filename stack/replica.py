@@ -12,39 +12,20 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 from common import localdb
 
 
 @dataclass(frozen=True)
-class Replica:
-    root: Path
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def socket_dir(self) -> Path:
-        return self.root / "run"
+class Replica(localdb.Cluster):
+    """A cluster like the primary (data, socket folder), with a log of its own name."""
 
     @property
     def log_file(self) -> Path:
         return self.root / "replica.log"
 
-    def url(self, database: str) -> str:
-        host = quote(str(self.socket_dir), safe="")
-        return f"postgres://{localdb.SERVER_USER}@{host}:{localdb.PORT}/{database}"
-
     def psql(self, sql: str, database: str = "postgres") -> str:
-        bindir = localdb.find_bindir()
-        result = localdb._run(
-            [str(bindir / "psql"), "-h", str(self.socket_dir), "-p", str(localdb.PORT), "-U", localdb.SERVER_USER,
-             "-d", database, "-tAc", sql],
-            "psql on the replica",
-        )  # fmt: skip
-        return result.stdout.strip()
+        return localdb._psql(self, localdb.find_bindir(), sql, database)
 
 
 def _owned_by_server_user(path: Path) -> None:

@@ -155,7 +155,7 @@ def test_public_reads_use_the_replica_only_while_it_has_every_commit(replica, tm
     CitationFactory(victim=person)
     database = connection.settings_dict["NAME"]
     replicas.wait_caught_up(replica, _primary_lsn())
-    environment = production_environment(tmp_path, DATABASE_REPLICA_URL=replica.url(database))
+    environment = production_environment(tmp_path, DATABASE_REPLICA_URL=replica.database_url(database))
     with gunicorn(environment, tmp_path / "gunicorn.log") as server:
         url = server.url(f"/en/victims/{person.slug}/")
         time.sleep(GENERATION_TTL + 0.2)
