@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from contributions import candles
 from memorial import health, twofactor, views
 from victims.api.endpoints import api
 from victims.caching import public_page
@@ -35,6 +36,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
+    path("candles/<uuid:person>/", candles.candles, name="candles"),
     path("api/v1/", api.urls),
     path("oembed", oembed, name="oembed"),
     path("data/files/<str:name>", dataset_file, name="dataset_file"),

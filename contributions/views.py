@@ -12,7 +12,7 @@ from django.views.generic import FormView, TemplateView
 
 from common.partialdates import iso_partial_date
 from contributions import ratelimit, services
-from contributions.forms import CorrectionForm, PhotoForm, TestimonyForm
+from contributions.forms import CandleMessageForm, CorrectionForm, PhotoForm, TestimonyForm
 from contributions.models import ContributionStatus, Kind
 from victims.models import Victim
 
@@ -74,6 +74,17 @@ class CorrectionView(ContributionFormView):
 class PhotoView(ContributionFormView):
     form_class = PhotoForm
     kind = Kind.PHOTO
+
+
+class CandleMessageView(ContributionFormView):
+    """A message left with a candle: shown under the others once a curator approves it."""
+
+    form_class = CandleMessageForm
+    kind = Kind.CANDLE_MESSAGE
+
+    def get_context_data(self, **kwargs):
+        approved = self.victim.contributions.filter(kind=Kind.CANDLE_MESSAGE, status=ContributionStatus.ACCEPTED)
+        return super().get_context_data(candle_messages=approved.only("message", "created_at"), **kwargs)
 
 
 class ThanksView(TemplateView):

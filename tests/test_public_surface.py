@@ -190,6 +190,8 @@ def add_contributions(m: Markers, *, about: list[Victim]) -> None:
     file of its own in the private storage."""
     for status in ContributionStatus.values:
         for kind in Kind.values:
+            if (kind, status) == (Kind.CANDLE_MESSAGE, ContributionStatus.ACCEPTED):
+                continue  # an approved candle message is shown on the person's candle page by design
             for person in about:
                 contribution = ContributionFactory(
                     kind=kind, status=status, victim=person if kind != Kind.TESTIMONY else None,
