@@ -374,6 +374,8 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default=CONTACT_EMAIL)
 # Contributions from visitors: submissions per address and hour (contributions.ratelimit).
 CONTRIBUTIONS_PER_HOUR = env.int("CONTRIBUTIONS_PER_HOUR", default=5)
+# Candles lit per address and hour (contributions.candles); one per person, browser and day anyway.
+CANDLES_PER_HOUR = env.int("CANDLES_PER_HOUR", default=30)
 
 # While the database is away, one line per this many seconds (memorial.security.DatabaseOutageLog).
 DATABASE_OUTAGE_LOG_SECONDS = env.int("DATABASE_OUTAGE_LOG_SECONDS", default=60)

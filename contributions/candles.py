@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone, translation
@@ -21,7 +22,6 @@ from contributions.models import Candle
 from victims.models import Victim
 
 COOKIE = "memorial_candle"
-CANDLES_PER_HOUR = 30
 
 
 def candle_light(*, victim: Victim, browser: uuid.UUID) -> bool:
@@ -50,9 +50,19 @@ def _same_origin(request) -> bool:
     return origin is not None and origin == settings.SITE_URL
 
 
+def candle_count(*, victim: Victim, browser: uuid.UUID | None) -> tuple[int, bool]:
+    """How many candles burn for ``victim``, and whether ``browser`` lit one today (one query)."""
+    counted = {"count": Count("pk")}
+    if browser:
+        counted["lit"] = Count("pk", filter=Q(browser=browser, day=timezone.localdate()))
+    counts = Candle.objects.filter(victim=victim).aggregate(**counted)
+    return counts["count"], counts.get("lit", 0) > 0
+
+
 @csrf_exempt  # the page is the same for everybody; a same-origin check and a per-browser limit instead
 def candles(request, person: uuid.UUID):
-    """GET: {"count", "text", "lit"}; POST: light today's candle and answer the same."""
+    """GET: {"count", "text", "lit"}; POST: light today's candle and answer the same. A person who is
+    not published (draft, withdrawn, merged) has no candles: 404."""
     if request.method not in ("GET", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     victim = get_object_or_404(Victim.objects.published().only("pk"), uuid=person)
@@ -64,17 +74,14 @@ def candles(request, person: uuid.UUID):
         if request.method == "POST":
             if not _same_origin(request):
                 raise Http404
-            if ratelimit.over_limit(
-                request, scope="candle", limit=getattr(settings, "CANDLES_PER_HOUR", CANDLES_PER_HOUR)
-            ):
+            if ratelimit.over_limit(request, scope="candle", limit=settings.CANDLES_PER_HOUR):
                 message = _("Many candles were lit from your connection in the last hour. Please try again later.")
                 response = JsonResponse({"error": message}, status=429)
                 response["Cache-Control"] = "no-store"
                 return response
             browser = browser or uuid.uuid4()
             candle_light(victim=victim, browser=browser)
-        count = Candle.objects.filter(victim=victim).count()
-        lit = bool(browser) and Candle.objects.filter(victim=victim, browser=browser, day=timezone.localdate()).exists()
+        count, lit = candle_count(victim=victim, browser=browser)
         text = ngettext("%(n)d candle", "%(n)d candles", count) % {"n": count}
     response = JsonResponse({"count": count, "text": text, "lit": lit})
     response["Cache-Control"] = "no-store"

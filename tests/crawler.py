@@ -2,7 +2,8 @@
 
 It knows no list of pages: it starts from the home page and ``robots.txt`` and follows what a
 visitor or a robot can follow, as the answers arrive: links and sources in HTML (``href``, ``src``,
-``srcset``, ``<meta content>``, ``<link>`` alternates, oEmbed and feed links alike), every value of
+``srcset``, ``<meta content>``, ``<link>`` alternates, oEmbed and feed links alike, and any ``data-*``
+attribute holding a path, which a page's script fetches: the candles' endpoint), every value of
 every ``GET`` form (each option of each select, each search term in each text box), ``Location``
 and ``Link`` headers, absolute URLs of this site in any text (JSON-LD, sitemaps, feeds, JSON
 answers, ``robots.txt``) and relative ones among a JSON answer's strings. It honours
@@ -91,7 +92,9 @@ class _PageParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         for name, value in values.items():
-            if name in self.URL_ATTRIBUTES and value and (name != "content" or value.startswith(("/", "http"))):
+            a_url = name in self.URL_ATTRIBUTES and value and (name != "content" or value.startswith(("/", "http")))
+            fetched_by_script = name.startswith("data-") and value.startswith("/") and not value.startswith("//")
+            if a_url or fetched_by_script:
                 self.links.append(value)
             elif name in ("srcset", "imagesrcset"):
                 self.links.extend(part.split()[0] for part in value.split(",") if part.strip())

@@ -173,7 +173,7 @@ def make_record_set(label: str, markers: Markers, *, status: str, public: dict) 
     services.photo_attach_upload(photo=event_photo, checked=images.check_upload(portrait_upload()))
     event_photo.save()
 
-    add_contributions(m, about=[person, public["person"]])
+    add_contributions(m, about=[person, public["person"]], stays_public=public["person"])
     photo.refresh_from_db()
     return RecordSet(label, markers, person, event, [photo, event_photo], searched=list(names.values()))
 
@@ -184,15 +184,17 @@ def keeper(markers: Markers) -> Victim:
                          slug=markers.slug("kept person slug"), draft=True)  # fmt: skip
 
 
-def add_contributions(m: Markers, *, about: list[Victim]) -> None:
-    """What visitors sent, in every moderation status (none of it is ever public, accepted
-    included: what a curator accepts reaches the site through the registry's own records), with a
-    file of its own in the private storage."""
+def add_contributions(m: Markers, *, about: list[Victim], stays_public: Victim) -> None:
+    """What visitors sent, in every moderation status, with a file of its own in the private
+    storage. None of it is ever public, accepted included (what a curator accepts reaches the site
+    through the registry's own records), except an accepted candle message: it is shown on its
+    person's candle page while the person is published, so the set's own person has one (seen while
+    published, gone once hidden) and the person who ``stays_public`` has none."""
     for status in ContributionStatus.values:
         for kind in Kind.values:
-            if (kind, status) == (Kind.CANDLE_MESSAGE, ContributionStatus.ACCEPTED):
-                continue  # an approved candle message is shown on the person's candle page by design
             for person in about:
+                if (kind, status) == (Kind.CANDLE_MESSAGE, ContributionStatus.ACCEPTED) and person == stays_public:
+                    continue  # shown on the public person's candle page by design
                 contribution = ContributionFactory(
                     kind=kind, status=status, victim=person if kind != Kind.TESTIMONY else None,
                     family_name=m.latin(f"{status} {kind} family name"), given_name=m.latin("contribution given name"),
@@ -355,6 +357,10 @@ def test_nothing_unpublished_reaches_the_public(status, public_site, superuser):
     languages = {urlsplit(url).path.split("/")[1] for url in record_urls if later.person.slug in url}
     assert languages >= {code for code, _name in django_settings.LANGUAGES}, record_urls
     assert any(url.startswith("/sitemap") and later.person.slug in shown[url].text for url in shown)
+    # Its candles' count (fetched by the page's script) and its accepted candle message too.
+    assert any(url.startswith(f"/candles/{later.person.uuid}/") for url in shown), "the crawler never asked for candles"
+    accepted_message = next(text for text, what in later.markers.names.items() if what == "accepted candle message")
+    assert accepted_message.lower() in everything, "the crawler never saw the accepted candle message"
     assert any("q=" in url and later.person.slug in shown[url].text for url in shown)
 
     move_to(Victim.objects.get(pk=later.person.pk), status, superuser)

@@ -18,15 +18,28 @@
     section.hidden = false;
   }
 
-  fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; })
-    .then(function (data) { if (data) { show(data); } });
+  function answer(response) {
+    return response.json().then(function (data) { return { ok: response.ok, data: data }; },
+                                function () { return { ok: false, data: {} }; });
+  }
+
+  fetch(url, { credentials: "same-origin" }).then(answer).then(function (result) {
+    if (result.ok) { show(result.data); }
+  }).catch(function () { /* no count, no button: the section stays hidden */ });
 
   button.addEventListener("click", function () {
     button.disabled = true;
-    fetch(url, { method: "POST", credentials: "same-origin" })
-      .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
-      .then(function (answer) {
-        if (answer.ok) { show(answer.data); } else { status.textContent = answer.data.error || ""; button.disabled = false; }
-      });
+    status.textContent = "";
+    fetch(url, { method: "POST", credentials: "same-origin" }).then(answer).then(function (result) {
+      if (result.ok) {
+        show(result.data);
+      } else {
+        status.textContent = result.data.error || button.getAttribute("data-error-label");
+        button.disabled = false;
+      }
+    }).catch(function () {
+      status.textContent = button.getAttribute("data-error-label");
+      button.disabled = false;
+    });
   });
 })();
