@@ -129,7 +129,7 @@ class PhotoForm(forms.ModelForm):
 
     class Meta:
         model = Photo
-        fields = ["original", "is_primary", "alt_text", "caption", "credit", "licence"]
+        fields = ["original", "is_primary", "is_published", "alt_text", "caption", "credit", "licence"]
         widgets = {"original": PhotoFileInput}
 
     def __init__(self, *args, **kwargs):
@@ -183,6 +183,15 @@ class VictimPhotoFormSet(PhotoFormSet):
             if not (self.can_delete and self._should_delete_form(form))
             if form.cleaned_data
         ]
+        if any(
+            form.cleaned_data.get("is_primary") and not form.cleaned_data.get("is_published", True) for form in kept
+        ):
+            raise ValidationError(
+                _("A photo not approved for publication cannot be the primary photo."), code="primary_unpublished"
+            )
+        # The primary photo is chosen among the approved ones: a visitor's photo waiting for approval
+        # (contributions) neither counts nor becomes it.
+        kept = [form for form in kept if form.cleaned_data.get("is_published", True)]
         primary = [form for form in kept if form.cleaned_data.get("is_primary")]
         if len(primary) > 1:
             raise ValidationError(_("Only one photo can be the primary photo; untick the others."), code="primaries")

@@ -642,6 +642,12 @@ class Photo(models.Model):
     credit = models.CharField(_("credit"), max_length=300, blank=True)
     licence = models.CharField(_("licence"), max_length=200, blank=True)
     is_primary = models.BooleanField(_("primary photo"), default=False)
+    # A photo a visitor sent (contributions) waits unpublished until a curator approves it: no public
+    # page, media address, API, feed or export shows it (``PhotoQuerySet.published`` and ``public``).
+    is_published = models.BooleanField(
+        _("approved for publication"), default=True,
+        help_text=_("Unticked, the photo is kept with the record but shown nowhere on the site."),
+    )  # fmt: skip
     width = models.PositiveIntegerField(null=True, editable=False)
     height = models.PositiveIntegerField(null=True, editable=False)
     # A perceptual hash of the original (victims.duplicates): near-identical photos of two records
@@ -666,7 +672,9 @@ class Photo(models.Model):
                 condition=Q(is_primary=True, victim__isnull=False),
                 name="one_primary_photo_per_victim",
             ),
-        ]
+            models.CheckConstraint(condition=Q(is_primary=False) | Q(is_published=True),
+                                   name="photo_primary_is_published"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.alt_text

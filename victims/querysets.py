@@ -38,7 +38,7 @@ class VictimQuerySet(WorkflowQuerySet):
         """Prefetch each person's primary photo (at most one) as ``primary_photos``."""
         photos = self._related("photos")
         return self.prefetch_related(
-            Prefetch("photos", queryset=photos.filter(is_primary=True), to_attr="primary_photos")
+            Prefetch("photos", queryset=photos.published().filter(is_primary=True), to_attr="primary_photos")
         )
 
     # The columns a name card shows (victims.templatetags.public.victim_card). Loading the whole
@@ -63,7 +63,7 @@ class VictimQuerySet(WorkflowQuerySet):
         """Everything a person page shows, in a fixed number of queries."""
         return self.select_related("place_of_birth", "place_of_death", "burial_place").prefetch_related(
             "variants",
-            Prefetch("photos", queryset=self._related("photos").order_by("-is_primary", "id")),
+            Prefetch("photos", queryset=self._related("photos").published().order_by("-is_primary", "id")),
             Prefetch("citations", queryset=self._related("citations").select_related("source").order_by("id")),
             Prefetch("events", queryset=self._related("events").published().order_by("start_date", "start_time")),
         )
@@ -123,5 +123,10 @@ class SourceQuerySet(models.QuerySet):
 
 
 class PhotoQuerySet(models.QuerySet):
+    def published(self) -> PhotoQuerySet:
+        """Photos approved for publication (a visitor's photo waits unapproved)."""
+        return self.filter(is_published=True)
+
     def public(self) -> PhotoQuerySet:
-        return self.filter(Q(victim__status=PUBLISHED) | Q(event__status=PUBLISHED))
+        """Approved photos of published people and events: what the media addresses serve."""
+        return self.published().filter(Q(victim__status=PUBLISHED) | Q(event__status=PUBLISHED))

@@ -27,6 +27,7 @@ from simple_history.utils import get_history_model_for_model
 
 from common.partialdates import HISTORIC_DATE_WIDGETS
 from victims import services
+from victims.admin.panels import change_form_panels
 from victims.forms import PhotoForm, PhotoFormSet
 from victims.models import Citation, Photo, Status
 
@@ -155,7 +156,7 @@ class PhotoInline(RecordInlineMixin, TranslationStackedInline):
     extra = 0
     fields = [
         ("preview", "original"),
-        "is_primary",
+        ("is_primary", "is_published"),
         ("alt_text_az", "alt_text_en", "alt_text_ru"),
         ("caption_az", "caption_en", "caption_ru"),
         ("credit", "licence"),
@@ -402,6 +403,7 @@ class WorkflowAdmin(HistoryMixin, TranslationAdmin):
                 f"admin:{obj._meta.app_label}_{obj._meta.model_name}_withdraw", args=[obj.pk]
             )
         context["record_status"] = status_badge(status) if obj is not None else ""
+        context["change_form_panels"] = change_form_panels(request, obj)
         if obj is not None and status == Status.WITHDRAWN:
             context["withdrawal"] = services.record_withdrawal(record=obj)
             if context["withdrawal"] is not None:

@@ -204,7 +204,7 @@ def _victim_values(qs: models.QuerySet, *, nested: bool = False, statuses: list[
     }
     if nested:
         annotations["photo_list"] = ArraySubquery(
-            _plain(Photo).filter(victim=OuterRef("pk")).order_by("-is_primary", "id").values(
+            _plain(Photo).filter(victim=OuterRef("pk"), is_published=True).order_by("-is_primary", "id").values(
                 j=JSONObject(renditions="renditions", credit="credit", licence="licence", is_primary="is_primary",
                              width="width", height="height",
                              **{f"alt_text_{lang}": f"alt_text_{lang}" for lang in LANGUAGES},
