@@ -29,7 +29,7 @@ def portrait_upload() -> SimpleUploadedFile:
 
 
 def add_photo(victim, **fields) -> Photo:
-    photo = Photo(victim=victim, is_primary=True, **fields)
+    photo = Photo(victim=victim, **{"is_primary": True, **fields})
     services.photo_attach_upload(photo=photo, checked=images.check_upload(portrait_upload()))
     photo.save()
     return photo

@@ -95,6 +95,8 @@ class RecordSet:
     event: Event | None = None
     photos: list[Photo] = field(default_factory=list)
     searched: list[str] = field(default_factory=list)  # the names a visitor would search for
+    # A visitor's photo not approved for publication (contributions): hidden even while the person is public.
+    unapproved: list[Photo] = field(default_factory=list)
 
     def identifiers(self) -> dict[str, str]:
         """Every string that must not appear anywhere public while the set is hidden (lower case)."""
@@ -102,11 +104,24 @@ class RecordSet:
         for record, what in [(self.person, "person"), (self.event, "event"), *[(p, "photo") for p in self.photos]]:
             found[str(record.uuid)] = f"{self.label}: {what} UUID"
             found[record.uuid.hex] = f"{self.label}: {what} UUID"
+        found.update(self.unapproved_identifiers())
         for photo in self.photos:
             for size, entry in photo.renditions.items():
                 for fmt in ("webp", "jpeg"):
                     found[entry[fmt].lower()] = f"{self.label}: photo rendition {size}.{fmt}"
             found[photo.original.name.lower()] = f"{self.label}: photo original"
+        return found
+
+    def unapproved_identifiers(self) -> dict[str, str]:
+        """What betrays the unapproved photos: their UUIDs, renditions, original, texts (lower case)."""
+        found = {}
+        for photo in self.unapproved:
+            found[str(photo.uuid)] = found[photo.uuid.hex] = f"{self.label}: unapproved photo UUID"
+            found[photo.original.name.lower()] = f"{self.label}: unapproved photo original"
+            found[photo.alt_text_en.lower()] = found[photo.credit.lower()] = f"{self.label}: unapproved photo text"
+            for size, entry in photo.renditions.items():
+                for fmt in ("webp", "jpeg"):
+                    found[entry[fmt].lower()] = f"{self.label}: unapproved photo rendition {size}.{fmt}"
         return found
 
     def url_keys(self) -> dict[str, str]:
@@ -119,6 +134,16 @@ class RecordSet:
     def photo_urls(self) -> list[str]:
         return [photo.rendition_url(size, fmt) for photo in self.photos for size in photo.renditions
                 for fmt in ("webp", "jpeg")]  # fmt: skip
+
+
+@dataclass
+class UnapprovedPhotos:
+    """Only the unapproved photos of a set, for a crawl while the set's records are public."""
+
+    record_set: RecordSet
+
+    def identifiers(self) -> dict[str, str]:
+        return self.record_set.unapproved_identifiers()
 
 
 def searched_names(markers: Markers) -> dict[str, str]:
@@ -159,6 +184,8 @@ def make_record_set(label: str, markers: Markers, *, status: str, public: dict) 
     CitationFactory(victim=person, source=public["uncited_source"], locator=m.latin("second citation locator"))
     photo = add_photo(person, alt_text_en=m.latin("photo alternative text"), caption_en=m.latin("photo caption"),
                       credit=m.latin("photo credit"), licence=m.latin("photo licence"))  # fmt: skip
+    unapproved = add_photo(person, is_primary=False, is_published=False, credit=m.latin("unapproved photo credit"),
+                           alt_text_en=m.latin("unapproved photo alternative text"))  # fmt: skip
     public["event"].victims.add(person)
 
     event = EventFactory(
@@ -175,7 +202,8 @@ def make_record_set(label: str, markers: Markers, *, status: str, public: dict) 
 
     add_contributions(m, about=[person, public["person"]], stays_public=public["person"])
     photo.refresh_from_db()
-    return RecordSet(label, markers, person, event, [photo, event_photo], searched=list(names.values()))
+    return RecordSet(label, markers, person, event, [photo, event_photo], searched=list(names.values()),
+                     unapproved=[unapproved])  # fmt: skip
 
 
 def keeper(markers: Markers) -> Victim:
@@ -343,7 +371,7 @@ def test_nothing_unpublished_reaches_the_public(status, public_site, superuser):
                             public=public)  # fmt: skip
     assert later.searched == later_terms
     _crawler, shown = crawl(client, [hidden, later])
-    assert (leaked := leaks(shown, [hidden])) == [], first_lines(leaked)
+    assert (leaked := leaks(shown, [hidden, UnapprovedPhotos(later)])) == [], first_lines(leaked)
 
     # The crawler does see a record while it is public: on pages in every language, its photo,
     # its citation and its event, in the registry, the sitemap and a search for its name.
@@ -404,6 +432,10 @@ def test_photos_of_unpublished_records_answer_404(status, public_site, superuser
     shown = client.get(later.person.get_absolute_url())
     assert later.photos[0].rendition_url("card", "webp") in shown.content.decode()
     assert all(client.get(url).status_code == 200 for url in later.photo_urls())
+    # A visitor's photo not yet approved answers 404 even while its person is published.
+    unapproved = [photo.rendition_url(size, fmt) for photo in later.unapproved for size in photo.renditions
+                  for fmt in ("webp", "jpeg")]  # fmt: skip
+    assert len(unapproved) == 6 and {client.get(url).status_code for url in unapproved} == {404}
 
     move_to(Victim.objects.get(pk=later.person.pk), status, superuser)
     move_to(Event.objects.get(pk=later.event.pk), status, superuser)

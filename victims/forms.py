@@ -137,6 +137,10 @@ class PhotoForm(forms.ModelForm):
         self._checked: images.CheckedImage | None = None
         # Alt text is required in at least one language, not in a particular one (see clean()).
         self._alt_fields = relax_languages(self, "alt_text")
+        # Approval is for a visitor's photo waiting unapproved (contributions): a photo added here, or
+        # already approved, stays approved (a photo is hidden by deleting it, not by an unticked box).
+        if "is_published" in self.fields and (self.instance.pk is None or self.instance.is_published):
+            self.fields["is_published"].disabled = True
         if "original" in self.fields:
             self.fields["original"].help_text = _(
                 "JPEG, PNG, WebP or a still GIF, at most %(max)s MB. Location and camera data are removed."
