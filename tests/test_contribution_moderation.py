@@ -297,3 +297,31 @@ def test_accepting_leads_only_to_a_page_of_this_site(client, editor):
     )
     assert response.url == reverse("admin:contributions_contribution_change", args=[correction.pk])
     assert client.get(reverse("admin:contributions_contribution_accept", args=[correction.pk])).status_code == 405
+
+
+def test_the_dataset_and_the_json_export_leave_an_unapproved_photo_out(settings, curator, editor):
+    from victims.dataset import dataset_publish
+
+    victim = published_from_testimony(curator, editor)
+    release = dataset_publish()
+    [dump_file] = [file for file in release["files"] if file["format"] == "json"]
+    dump = (settings.DATASET_ROOT / dump_file["name"]).read_text()
+    [person] = [person for person in json.loads(dump)["victims"] if person["uuid"] == str(victim.uuid)]
+    assert person["photos"] == []
+    assert "Sendertestova" not in dump and "aysel.sender" not in dump
+    Photo.objects.filter(victim=victim).update(is_published=True)
+    release = dataset_publish(force=True)
+    [dump_file] = [file for file in release["files"] if file["format"] == "json"]
+    [person] = [p for p in json.loads((settings.DATASET_ROOT / dump_file["name"]).read_text())["victims"]
+                if p["uuid"] == str(victim.uuid)]  # fmt: skip
+    assert len(person["photos"]) == 1
+
+
+def test_the_admin_home_says_which_photos_wait_for_approval(client, curator):
+    victim, other = VictimFactory(family_name="Testova"), VictimFactory(family_name="Sınaqlı")
+    services.contribution_attach_photo(contribution=a_photo_contribution(victim), user=curator)
+    client.force_login(curator)
+    home = client.get(reverse("admin:index")).content.decode()
+    assert "1 person has a photo waiting for approval" in home
+    waiting = client.get(reverse("admin:victims_victim_changelist") + "?photos=unapproved").content.decode()
+    assert str(victim) in waiting and str(other) not in waiting

@@ -55,6 +55,21 @@ class YearOfDeathFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PhotoApprovalFilter(admin.SimpleListFilter):
+    """People with a photo not approved for publication (a visitor's, from contributions)."""
+
+    title = _("photos")
+    parameter_name = "photos"
+
+    def lookups(self, request, model_admin):
+        return [("unapproved", _("Waiting for approval"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unapproved":
+            return queryset.filter(pk__in=Photo.objects.filter(is_published=False).values("victim_id"))
+        return queryset
+
+
 @admin.register(Victim)
 class VictimAdmin(WorkflowAdmin):
     form = VictimAdminForm
@@ -69,6 +84,7 @@ class VictimAdmin(WorkflowAdmin):
         "gender",
         YearOfDeathFilter,
         ("place_of_death", admin.RelatedOnlyFieldListFilter),
+        PhotoApprovalFilter,
     ]
     ordering = ["family_name", "given_name", "id"]
     # Search goes through Victim.objects.search() (see get_search_results); the field named here

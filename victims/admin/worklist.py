@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from victims import services
-from victims.models import Event, Victim
+from victims.models import Event, Photo, Victim
 from victims.staff_views import pending_import
 
 
@@ -76,6 +76,19 @@ def records_returned_to_draft(request) -> Iterable[WorkItem]:
             "n": events
         }
         yield WorkItem(text, events, _changelist(Event, "returned=yes"))
+
+
+@worklist_provider
+def photos_waiting(request) -> Iterable[WorkItem]:
+    """Curators and Editors: people with a photo waiting for approval (a visitor's photo)."""
+    if not request.user.has_perm("victims.change_photo"):
+        return
+    people = Victim.objects.filter(pk__in=Photo.objects.filter(is_published=False).values("victim_id")).count()
+    if people:
+        text = ngettext(
+            "%(n)d person has a photo waiting for approval", "%(n)d people have photos waiting for approval", people
+        ) % {"n": people}
+        yield WorkItem(text, people, _changelist(Victim, "photos=unapproved"))
 
 
 @worklist_provider
