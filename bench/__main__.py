@@ -161,6 +161,7 @@ def judge(results, largest: int) -> None:
         worst = min(revalidated, key=lambda r: r["ratio"])
         results.target("pages revalidated (304): of static", f"{worst['ratio']:.0%} {worst['page']}",
                        f">= {TARGETS['page_ratio_cached']:.0%}", worst["ratio"] >= TARGETS["page_ratio_cached"])  # fmt: skip
+    judge_pages(results)
     search_rows = [r for r in data["search"] if r["size"] == largest]
     if search_rows:
         worst = max(search_rows, key=lambda r: r["p95_ms"])
@@ -184,6 +185,34 @@ def judge(results, largest: int) -> None:
                            row["target"], {"PASS": True, "MISS": False}.get(row.get("verdict")))  # fmt: skip
         elif row.get("error") and row["job"] == "export / import":
             results.target("export / import", "-", "", None, row["error"])
+
+
+def judge_pages(results) -> None:
+    """Issue 19's targets, page by page: uncached throughput of static, and p99 where the throughput
+    allows it (with C connections queued on the workers, p99 is at least about C / throughput)."""
+    from bench.report import PAGE_TARGETS_UNCACHED, TARGETS
+
+    data = results.data
+    connections = data["args"].get("connections") or 32
+    rows = {r["page"]: r for r in data["load"] if r.get("variant") == "uncached"}
+    for page, aim in PAGE_TARGETS_UNCACHED.items():
+        row = rows.get(page)
+        if row is None:
+            continue
+        if not row.get("rps") or row.get("ratio") is None:
+            results.target(f"uncached of static: {page}", f"status {row.get('status')}", f">= {aim:.0%}", False)
+            continue
+        results.target(f"uncached of static: {page}", f"{row['ratio']:.1%} ({row['rps']} req/s)", f">= {aim:.0%}",
+                       row["ratio"] >= aim)  # fmt: skip
+        floor_ms = 1000 * connections / row["rps"]
+        p99 = row.get("p99_ms")
+        figure = "no answer" if p99 is None else f"{p99} ms"
+        if floor_ms >= TARGETS["page_p99_ms"]:
+            results.target(f"uncached p99: {page}", figure, f"< {TARGETS['page_p99_ms']:.0f} ms", None,
+                           f"not possible: {connections} connections / {row['rps']} req/s = {floor_ms:.0f} ms")  # fmt: skip
+        else:
+            results.target(f"uncached p99: {page}", figure, f"< {TARGETS['page_p99_ms']:.0f} ms",
+                           p99 is not None and p99 < TARGETS["page_p99_ms"])  # fmt: skip
 
 
 if __name__ == "__main__":

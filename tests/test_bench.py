@@ -170,6 +170,39 @@ def test_load_rows_are_judged_and_reported_per_pass():
     assert "| static baseline | 4000.0 | 6.0 | 12.0 | 0 | 100 % | 4100.0 | 11.0 | 0 | 100 % |  |  |" in text
 
 
+def test_each_page_is_judged_against_its_own_uncached_target():
+    """Issue 19: a PASS/MISS per page for its uncached share of static, and for p99 only where the
+    throughput allows it (32 connections at 40 req/s queue 800 ms: no verdict, the reason instead)."""
+    from bench.__main__ import judge
+    from bench.report import Results
+
+    def page(name, rps, p99, ratio):
+        return {"variant": "uncached", "page": name, "rps": rps, "p50_ms": p99 / 2, "p99_ms": p99, "errors": 0,
+                "ratio": ratio, "status": 200}  # fmt: skip
+
+    results = Results({"size": 1000, "only": ["load"], "connections": 32})
+    results.data["load"] = [
+        {"variant": "static", "page": "static baseline", "rps": 4000.0, "p50_ms": 6.0, "p99_ms": 12.0, "errors": 0,
+         "ratio": None, "status": 200, "static_for": "uncached"},  # fmt: skip
+        page("person", 840.0, 60.0, 0.21),
+        page("home", 200.0, 300.0, 0.05),
+        page("registry p1", 390.0, 90.0, 0.098),
+        page("search", 40.0, 830.0, 0.01),
+        {"variant": "uncached", "page": "statistics", "status": 500, "rps": None, "errors": None},
+    ]
+    judge(results, 1000)
+    verdicts = {t["what"]: (t["figure"], t["verdict"], t["note"]) for t in results.data["targets"]}
+    assert verdicts["uncached of static: person"] == ("21.0% (840.0 req/s)", "PASS", "")
+    assert verdicts["uncached p99: person"] == ("60.0 ms", "PASS", "")
+    assert verdicts["uncached of static: home"][1] == "MISS"
+    assert verdicts["uncached p99: home"] == ("300.0 ms", "MISS", "")
+    assert verdicts["uncached of static: registry p1"] == ("9.8% (390.0 req/s)", "MISS", "")
+    assert verdicts["uncached of static: search"][1] == "MISS"
+    assert verdicts["uncached p99: search"] == ("830.0 ms", "", "not possible: 32 connections / 40.0 req/s = 800 ms")
+    assert verdicts["uncached of static: statistics"] == ("status 500", "MISS", "")
+    assert "uncached of static: timeline" not in verdicts  # not loaded in this run
+
+
 def test_api_walk_fetches_every_published_person_and_the_api_pages_answer(registry, settings):
     from bench import api
 
