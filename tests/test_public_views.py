@@ -327,6 +327,21 @@ def test_statistics_counts_match_the_published_records(client):
     assert 'aria-hidden="true"' in html and "<caption" in html
 
 
+def test_statistics_charts_escape_names_and_draw_each_bar_once_in_svg_and_table(client):
+    """The charts are written in Python (victims.templatetags.public.bar_chart): a place's name is
+    text, never markup, in the SVG label and in the table; every bar has its value in both."""
+    name = '<b onmouseover="x()">Testova & küçəsi</b>'
+    place = PlaceFactory(name_en=name, slug="testova-markup")
+    for _ in range(3):
+        VictimFactory(place_of_death=place)
+    html = client.get("/en/statistics/").content.decode()
+    assert "<b onmouseover" not in html
+    assert f'<th scope="row">{escape(name)}</th><td class="number">3</td>' in html
+    assert f'y="19">{escape(name[:25])}…</text>' in html  # the label, truncated to 26 characters
+    assert html.count('class="bar-label"') == html.count('<tr><th scope="row">') - 5  # 5 totals in the tables
+    assert '<tfoot><tr><th scope="row">Total</th><td class="number">3</td></tr></tfoot>' in html
+
+
 # --- Sitemap, robots, caching ----------------------------------------------------------------
 
 
