@@ -168,6 +168,15 @@ if REDIS_URL := env.str("REDIS_URL", default=""):
     }
     CACHES = {"default": {**_redis, "KEY_PREFIX": "memorial"}, "pages": {**_redis, "KEY_PREFIX": "memorial-pages"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# The layout's pieces that depend only on the language and the kind of page (the header's navigation,
+# the footer: {% cache ... using="fragments" %}), rendered once per process: they change only with a
+# deploy, which starts new processes. Not kept under DEBUG, so that an edited template shows at once.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+    if DEBUG
+    else "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "memorial-fragments",
+}
 # Off by default under DEBUG: a template edited during development shows on the next request.
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=not DEBUG)
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=24 * 60 * 60)

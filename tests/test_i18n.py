@@ -142,3 +142,39 @@ def test_language_switcher_links_keep_the_page_and_the_query(client, cookie_lang
     assert client.get(links["ru"]).status_code == 200
     page = client.get(url_in("az", "victims:victim_detail", slug=victim.slug)).content.decode()
     assert f'<a href="/en/victims/{victim.slug}/" hreflang="en" lang="en">English</a>' in page
+
+
+@pytest.mark.django_db
+def test_the_layout_kept_per_process_follows_the_page_kind_and_language(client):
+    """The header's navigation and the footer are rendered once per language and kind of page
+    (CACHES["fragments"]): each page still marks its own section and speaks its own language."""
+    import re
+
+    def current_section(path: str) -> tuple[str, str]:
+        page = client.get(path).content.decode()
+        nav = re.search(r'<nav class="site-nav".*?</nav>', page, re.S).group(0)
+        footer = re.search(r'<footer class="site-footer">.*?</footer>', page, re.S).group(0)
+        marked = re.findall(r'<a href="([^"]+)" aria-current="page">', nav)
+        return (marked[0] if marked else ""), footer
+
+    registry_en, footer_en = current_section("/en/victims/")
+    timeline_en, _footer = current_section("/en/events/")
+    home_en, _footer = current_section("/en/")
+    registry_az, footer_az = current_section(url_in("az", "victims:victim_list"))
+    assert (registry_en, timeline_en, home_en) == ("/en/victims/", "/en/events/", "")
+    assert registry_az == url_in("az", "victims:victim_list")
+    assert "/en/about/" in footer_en and url_in("az", "about") in footer_az and footer_en != footer_az
+
+
+def test_language_links_of_a_resolved_page_are_those_of_translate_url(rf):
+    """The switcher reverses the request's own match instead of resolving its path again: the same
+    links as Django's translate_url, query string included."""
+    from django.urls import resolve, translate_url
+
+    from victims.templatetags.public import translated_path
+
+    for path in ("/en/victims/?q=%C9%99li&page=2", "/en/events/some-event/", "/en/", "/en/about/"):
+        match = resolve(path.partition("?")[0])
+        for code in ("az", "en", "ru"):
+            assert translated_path(path, match, code) == translate_url(path, code)
+    assert translated_path("/en/nowhere/", None, "az") == translate_url("/en/nowhere/", "az")

@@ -9,7 +9,7 @@ from html import escape
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.urls import reverse, translate_url
+from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -89,6 +89,22 @@ def same_origin_path(path: str) -> str:
     return "/" + path.lstrip("/\\")
 
 
+def translated_path(path: str, match, code: str) -> str:
+    """``translate_url(path, code)`` for the request's own path: the URL pattern it resolved to is
+    reversed in that language (the request was resolved once already; three more resolves were a
+    tenth of a small page's time). The query string is kept; a path that did not resolve (a 404)
+    goes through ``translate_url``."""
+    if match is None or match.url_name is None:
+        return translate_url(path, code)
+    with translation.override(code):
+        try:
+            translated = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+        except NoReverseMatch:
+            return path
+    query = path.partition("?")[2]
+    return f"{translated}?{query}" if query else translated
+
+
 @register.simple_tag(takes_context=True)
 def language_links(context) -> list[dict]:
     """The current page in every language: code, local name, and its URL in that language.
@@ -100,10 +116,11 @@ def language_links(context) -> list[dict]:
     request = context.get("request")
     current = translation.get_language()
     path = same_origin_path(request.get_full_path()) if request else "/"
+    match = getattr(request, "resolver_match", None)
     links = []
     for code, _name in settings.LANGUAGES:
         info = translation.get_language_info(code)
-        url = translate_url(path, code)
+        url = translated_path(path, match, code)
         if url == path and code != current:
             # A page that cannot be translated (a 404): offer that language's home page instead.
             with translation.override(code):
