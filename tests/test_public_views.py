@@ -282,6 +282,40 @@ def test_timeline_groups_by_year_and_the_night_by_day_and_time(client):
     assert years == sorted(years)
 
 
+def test_timeline_items_show_time_or_dates_place_title_and_summary_escaped(client):
+    """The timeline's items are written in Python (victims.templatetags.public.timeline_items): a
+    night event shows its time under its day's heading, another its dates; every text is escaped and
+    keeps the language it is written in."""
+    place = PlaceFactory(name_en="Testova <street> & square", slug="testova-street")
+    EventFactory(
+        slug="testova-night", title_en="Testova <night>", summary_en="Shots & smoke", place=place,
+        start_date=datetime.date(1990, 1, 20), start_time=datetime.time(0, 5),
+    )  # fmt: skip
+    EventFactory(slug="testova-untimed", title_en="Testova untimed", start_date=datetime.date(1990, 1, 21))
+    EventFactory(
+        slug="testova-later", title_en="", title_az="Testova sonra", original_language="az", place=place,
+        start_date=datetime.date(1991, 3, 1), start_precision=Precision.MONTH,
+        end_date=datetime.date(1991, 4, 1), end_precision=Precision.MONTH,
+    )  # fmt: skip
+    html = client.get("/en/events/").content.decode()
+    night = (
+        '<li class="timeline-item">\n  <p class="timeline-when"><time datetime="1990-01-20T00:05">00:05</time>'
+        " · Testova &lt;street&gt; &amp; square</p>\n"
+        '  <h4 class="timeline-title"><a href="/en/events/testova-night/" lang="en">Testova &lt;night&gt;</a></h4>\n'
+        '  <p class="timeline-summary" lang="en">Shots &amp; smoke</p>\n</li>'
+    )
+    untimed = (
+        '<li class="timeline-item">\n  <p class="timeline-when"></p>\n  <h4 class="timeline-title">'
+        '<a href="/en/events/testova-untimed/" lang="en">Testova untimed</a></h4>\n  \n</li>'
+    )
+    later = (
+        '<li class="timeline-item">\n  <p class="timeline-when"><time datetime="1991-03">March 1991</time> – '
+        '<time datetime="1991-04">April 1991</time> · Testova &lt;street&gt; &amp; square</p>\n'
+        '  <h3 class="timeline-title"><a href="/en/events/testova-later/" lang="az">Testova sonra</a></h3>\n  \n</li>'
+    )
+    assert night in html and untimed in html and later in html
+
+
 def test_event_page_shows_place_sources_and_keeps_disagreement_visible(client):
     from django.core.management import call_command
 

@@ -207,6 +207,51 @@ def select_field(field) -> SafeString:
     )
 
 
+# --- The timeline --------------------------------------------------------------------------------
+
+
+def timeline_item(event, day: bool, url: Callable[[str], str]) -> str:
+    """One event of the timeline as an ``<li>``; ``day``: it sits under its day's heading (19–22
+    January 1990), so it shows its time, not its date. Texts are escaped with ``html.escape``."""
+    title = translated(event, "title")
+    summary = translated(event, "summary")
+    place = escape(str(event.place)) if event.place else ""
+    if day:
+        when = ""
+        if event.start_time:
+            clock = event.start_time.strftime("%H:%M")
+            when = f'<time datetime="{event.start_date.isoformat()}T{clock}">{clock}</time>'
+            place = f" · {place}" if place else ""
+    else:
+        when = (
+            f'<time datetime="{iso_partial_date(event.start_date, event.start_precision)}">'
+            f"{escape(event.start_display)}</time>"
+        )
+        if event.end_date:
+            when += (
+                f' – <time datetime="{iso_partial_date(event.end_date, event.end_precision)}">'
+                f"{escape(event.end_display)}</time>"
+            )
+        place = f" · {place}" if place else ""
+    heading = "h4" if day else "h3"
+    text = (
+        f'<p class="timeline-summary" lang="{escape(summary.language)}">{escape(summary.text)}</p>' if summary else ""
+    )
+    return (
+        f'\n<li class="timeline-item">\n  <p class="timeline-when">{when}{place}</p>'
+        f'\n  <{heading} class="timeline-title"><a href="{escape(url(event.slug))}" lang="{escape(title.language)}">'
+        f"{escape(title.text)}</a></{heading}>\n  {text}\n</li>"
+    )
+
+
+@register.simple_tag
+def timeline_items(events, day=None) -> SafeString:
+    """``{% timeline_items section.events section.day %}``: the ``<li>`` of each event of a section.
+    Through a template partial per event they took a third of the timeline's time."""
+    url = slug_url_maker("victims:event_detail")
+    return mark_safe("".join(timeline_item(event, bool(day), url) for event in events))  # noqa: S308 - escaped
+
+
 # --- The statistics page's charts ---------------------------------------------------------------
 # Five charts of up to 14 bars, each bar drawn in the SVG and listed in the table: through the template
 # engine (a loop per chart, a filter per number) they took half of the page's time.
