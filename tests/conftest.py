@@ -78,13 +78,14 @@ def _site_content(request):
     from contributions.roles import contribution_roles_sync
     from memorial.models import Statement
     from memorial.statement import add_shipped_translations, load_shipped_statement
-    from victims.roles import roles_sync
+    from victims.roles import held_back_roles_sync, roles_sync
 
     request.getfixturevalue("transactional_db")
     load_shipped_statement(Statement)
     add_shipped_translations(Statement)
     roles_sync(Group, Permission)
     contribution_roles_sync(Group, Permission)
+    held_back_roles_sync(Group, Permission)
     call_command("load_initial_content", verbosity=0)
 
 

@@ -175,7 +175,7 @@ def test_curators_see_the_records_returned_to_draft(client, curator, editor):
 def test_data_staff_see_an_import_held_back_until_confirmed(client, data_staff, settings):
     from victims.staff_views import SESSION_IMPORT
 
-    assert "held back" not in home(client, data_staff)
+    assert "held back until you confirm it" not in home(client, data_staff)
     folder = settings.PRIVATE_MEDIA_ROOT / "import-uploads"
     folder.mkdir(parents=True)
     token = "t" * 32

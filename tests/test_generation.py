@@ -29,11 +29,14 @@ from victims.models import Citation, Event, Photo, Status, Victim
 # Tables a public page does not read: who exported what, the generation itself, duplicate pairs
 # (staff only). Visitors' contributions are read only in the admin (a curator's decision reaches the
 # public pages through the registry's own tables); candles are counted by an endpoint outside the
-# cached page, so that a candle does not re-render every page.
+# cached page, so that a candle does not re-render every page. Imported rows held back as likely
+# duplicates are read only in the admin: a row reaches the public pages only once a staff member
+# imports it, as a draft person written through the registry's own (triggered) tables.
 NOT_PUBLIC = {
     "victims_exportlog",
     "victims_registrygeneration",
     "victims_duplicatepair",
+    "victims_heldbackrow",
     "contributions_contribution",
     "contributions_candle",
 }

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from common.partialdates import Precision, format_partial_date, partial_date_constraints
 from victims.querysets import EventQuerySet, PhotoQuerySet, PlaceQuerySet, SourceQuerySet, VictimQuerySet
@@ -719,6 +720,65 @@ class DuplicatePair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_id} ~ {self.second_id} ({self.score:.2f})"
+
+
+class HeldBackState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for a decision")
+    IMPORTED = "imported", _("Imported as a new person")
+    MATCHED = "matched", _("The same as a person in the registry")
+    DISCARDED = "discarded", _("Discarded")
+
+
+class HeldBackRow(models.Model):
+    """A row of an import that the duplicate gate held back: the person it describes may already
+    be in the registry (or on an earlier row of the same file). Kept, as imported, until a staff
+    member decides (victims.exchange.importing.heldback): import it as a new person, say it is a
+    person already in the registry, or discard it with a reason. Never public."""
+
+    file_name = models.CharField(_("file"), max_length=255)
+    row_number = models.PositiveIntegerField(_("row"))
+    data = models.JSONField(_("row as imported"), help_text=_("The row's cells, name variants, citations and events."))
+    name = models.CharField(_("name in the file"), max_length=400)
+    candidates = models.JSONField(
+        _("likely duplicates"), default=list, help_text=_("Why the row was held back: the people it resembles.")
+    )
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("imported by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    imported_at = models.DateTimeField(_("imported"))
+    state = models.CharField(
+        _("state"), max_length=10, choices=HeldBackState.choices, default=HeldBackState.WAITING
+    )
+    victim = models.ForeignKey(
+        Victim, verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The person the row was imported as, or found to be."),
+    )  # fmt: skip
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("reason"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("imported row held back")
+        verbose_name_plural = _("imported rows held back")
+        ordering = ["-imported_at", "row_number", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state=HeldBackState.DISCARDED) | ~Q(decision_note=""), name="held_back_discarded_with_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(state=HeldBackState.WAITING) | Q(decided_at__isnull=False), name="held_back_decided_dated"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "-imported_at"], name="held_back_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name}, {self.row_number}: {self.name}"
 
 
 class ReportedFigure(models.Model):

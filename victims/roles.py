@@ -22,6 +22,15 @@ ROLES: dict[str, list[str]] = {
 }
 
 
+# Imported rows held back as likely duplicates (victims.HeldBackRow): Data staff, who import, and
+# Editors, who decide on duplicates, see and resolve them. Added by their own migration (0014), after
+# the model exists: the permissions do not exist yet when 0003 runs roles_sync().
+HELD_BACK_ROLES: dict[str, list[str]] = {
+    "Data staff": ["view_heldbackrow", "change_heldbackrow"],
+    "Editor": ["view_heldbackrow", "change_heldbackrow", "view_historicalheldbackrow"],
+}
+
+
 # What each role may do, in a sentence (the staff form, the forbidden page).
 ROLE_DESCRIPTIONS = {
     "Curator": _("Adds people and events as drafts, edits drafts and records in review, and submits them for review."),
@@ -45,3 +54,14 @@ def roles_sync(group_model, permission_model) -> None:
         if missing:
             raise RuntimeError(f"permissions not found for role {name}: {sorted(missing)}")
         group.permissions.set(permissions)
+
+
+def held_back_roles_sync(group_model, permission_model) -> None:
+    """Give the role groups their permissions on held-back import rows (models may be historical)."""
+    for name, codenames in HELD_BACK_ROLES.items():
+        group, _ = group_model.objects.get_or_create(name=name)
+        permissions = permission_model.objects.filter(content_type__app_label="victims", codename__in=codenames)
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"permissions not found for role {name}: {sorted(missing)}")
+        group.permissions.add(*permissions)

@@ -22,6 +22,7 @@ from django.http import FileResponse, HttpResponseRedirect, StreamingHttpRespons
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -232,6 +233,13 @@ def import_preview_view(request):
                 "Imported %(file)s: %(create)d created, %(update)d updated, %(unchanged)d unchanged, "
                 "%(held)d held back as likely duplicates."
             ) % {"file": info["name"], **counts})  # fmt: skip
+            if counts["held"]:
+                messages.info(request, format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("The rows held back are kept for a decision later."),
+                    f"{reverse('admin:victims_heldbackrow_changelist')}?state__exact=waiting",
+                    _("See the imported rows held back"),
+                ))  # fmt: skip
             return HttpResponseRedirect(reverse("staff:import"))
     else:
         result = registry_import(path, user=request.user, file_name=info["name"], dry_run=True)

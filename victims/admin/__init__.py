@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from victims.admin import records, reference, staff  # noqa: F401
+from victims.admin import heldback, records, reference, staff  # noqa: F401
 
 admin.site.site_header = _("Black January Memorial: the registry")
 admin.site.site_title = _("Black January Memorial")

@@ -5,7 +5,8 @@ the whole batch or nothing. Rows are matched by UUID: an unchanged row changes n
 history), an edited row updates the record in place, a row without a UUID creates a person. Before
 a person is created, likely duplicates already in the registry (or earlier in the same file) are
 looked up by trigram similarity of the name's search key, date of death and place of death; such
-rows are held back until confirmed.
+rows are held back until confirmed: they are kept, as imported, with the people they resemble
+(:class:`victims.models.HeldBackRow`) for a staff member to resolve later in the admin.
 
 Each step has its module in :mod:`victims.exchange.importing`: parsing the rows, matching them to
 the registry, the duplicate gate and writing; this module runs them a chunk at a time.
@@ -23,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from victims.exchange.importing.duplicates import MAX_CANDIDATES, file_duplicates, registry_duplicates
+from victims.exchange.importing.heldback import held_rows_store
 from victims.exchange.importing.matching import COMPARED_FIELDS, Change, Matcher, Stored
 from victims.exchange.importing.parsing import ParsedRow, check_header, parse_row
 from victims.exchange.importing.results import ImportResult, Problem, RowOutcome
@@ -91,6 +93,7 @@ def registry_import(
                 result.problems.append(Problem(number, column, message))
             if result.problems or dry_run:
                 raise _Rollback
+            importer.store_held(file_name)
     except _Rollback:
         pass
     result.problems.sort(key=lambda p: (p.row or 0, p.column))
@@ -110,6 +113,7 @@ class _Importer:
         self.confirmed = set() if isinstance(confirm, bool) else set(confirm)
         self.matcher = Matcher(user=self.user, may_publish=may_publish)
         self.created_rows: dict[int, int] = {}  # victim pk → row created from this file
+        self.held: list[tuple[ParsedRow, Victim, list]] = []  # rows held back, kept at the end
         self.now = timezone.now()
 
     def fail(self, row: int | None, column: str, message: str) -> None:
@@ -172,7 +176,13 @@ class _Importer:
             self.result.rows.append(outcome)
             if action == "create":
                 kept.append((parsed, victim))
+            else:
+                self.held.append((parsed, victim, duplicates))
         return kept
+
+    def store_held(self, file_name: str) -> None:
+        """Keep the rows held back for a decision later, in the import's transaction."""
+        held_rows_store(self.held, file_name=file_name, user=self.user, when=self.now)
 
     def _write(self, creates, updates) -> None:
         references = {"sources": self.matcher.sources, "events": self.matcher.events, "user": self.user,

@@ -4,7 +4,8 @@
 
 The whole file is written in one transaction, or nothing when any row has a problem (each is
 printed with its row and column). Rows whose person may already be in the registry are held back
-unless ``--confirm-duplicates``. Without ``--user`` the file's status is kept (whoever runs this
+unless ``--confirm-duplicates``: they are kept in the admin ("Imported rows held back") for a staff
+member to import as new people, match to a person in the registry or discard. Without ``--user`` the file's status is kept (whoever runs this
 command controls the server); with ``--user`` that user's role decides, as on the staff page.
 """
 
@@ -61,3 +62,5 @@ class Command(BaseCommand):
             raise CommandError(f"{len(result.problems)} problems; nothing was written.")
         if verbosity >= 1:
             self.stdout.write(("Dry run, nothing written: " if result.dry_run else "Imported: ") + summary + ".")
+            if counts["held"] and result.written:
+                self.stdout.write("The rows held back wait in the admin under “Imported rows held back”.")
