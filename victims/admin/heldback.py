@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from victims.admin.worklist import WorkItem, worklist_provider
+from victims.exchange.columns import VICTIM_IMPORT_HEADER
 from victims.exchange.importing import heldback
 from victims.models import HeldBackRow, HeldBackState, Status, Victim
 
@@ -174,7 +175,9 @@ class HeldBackRowAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("row as imported"))
     def row_cells(self, obj):
         data = obj.data or {}
-        cells = [(column, value) for column, value in (data.get("cells") or {}).items() if value]
+        given = data.get("cells") or {}
+        order = {column: index for index, column in enumerate(VICTIM_IMPORT_HEADER)}
+        cells = [(column, given[column]) for column in sorted(given, key=lambda c: order.get(c, len(order))) if given[column]]
         for key in ("variants", "citations"):
             if data.get(key):
                 cells.append((key, "; ".join("|".join(item) for item in data[key])))
