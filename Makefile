@@ -62,7 +62,7 @@ content: migrate
 	$(PY) manage.py load_initial_content
 
 superuser: migrate
-	$(PY) manage.py ensure_local_superuser
+	$(PY) manage.py ensure_local_superuser --site-url http://$(HOST):$(PORT)
 
 static: venv
 	$(PY) manage.py collectstatic --no-input -v 0

@@ -9,6 +9,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 
 class Command(BaseCommand):
@@ -17,8 +18,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
         parser.add_argument("--dry-run", action="store_true", help="Say what would happen; create nothing.")
+        parser.add_argument(
+            "--site-url", help="Where the site is served (make run passes its HOST and PORT); default SITE_URL."
+        )
 
-    def handle(self, *args, username: str, dry_run: bool = False, verbosity: int = 1, **options):
+    def handle(self, *args, username: str, dry_run: bool = False, verbosity: int = 1, site_url=None, **options):
         if settings.PRODUCTION:
             raise CommandError("Refusing to create a superuser with a printed password in production.")
         User = get_user_model()
@@ -34,9 +38,10 @@ class Command(BaseCommand):
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
+        admin_url = (site_url or settings.SITE_URL).rstrip("/") + reverse("admin:index")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created the local superuser. Log in at http://127.0.0.1:8000/admin/ as "
+                f"Created the local superuser. Log in at {admin_url} as "
                 f"{username!r} with password {password!r} (shown only this once)."
             )
         )
