@@ -306,3 +306,21 @@ def test_the_import_command_keeps_the_rows_it_holds_back(tmp_path, existing, sou
     assert "wait in the admin" in out.getvalue()
     row = HeldBackRow.objects.get()
     assert (row.file_name, row.imported_by) == ("batch.csv", None)
+
+
+def test_a_crafted_decision_on_a_resolved_row_changes_nothing(client, data_staff, existing, source):
+    row = _import_one_duplicate(data_staff, source)
+    heldback.held_back_discard(row=row, user=data_staff, reason="Sent twice")
+    client.force_login(data_staff)
+    _decide(client, row, decision="import", open_person="on")
+    row.refresh_from_db()
+    assert (row.state, row.victim) == (HeldBackState.DISCARDED, None)
+    assert Victim.objects.count() == 2
+
+
+def test_a_curator_cannot_post_a_decision(client, curator, data_staff, existing, source):
+    row = _import_one_duplicate(data_staff, source)
+    client.force_login(curator)
+    assert _decide(client, row, decision="discard", note="no").status_code == 403
+    row.refresh_from_db()
+    assert row.state == HeldBackState.WAITING
