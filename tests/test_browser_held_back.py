@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import make_user
-from tests.test_browser_curators import staff_page
+from tests.test_browser_curators import OVERFLOWING, staff_page
 from tests.test_held_back import _csv, _row
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,12 +40,15 @@ def test_staff_member_imports_a_likely_duplicate_finds_it_on_the_home_page_and_r
     screenshot(page, "admin-home-held-back", full_page=False)
     link.click()
     page.wait_for_url("**/admin/victims/heldbackrow/?state__exact=waiting")
+    screenshot(page, "admin-held-back-list")
+    assert page.evaluate(OVERFLOWING) == []  # nothing cut off at 1280 px
     page.locator("#result_list").get_by_role("link", name="Nigar Testova").click()
     page.wait_for_url(lambda url: "/admin/victims/heldbackrow/" in url and "/change/" in url)
     assert "name similarity" in page.locator("#content-main").inner_text()
     page.get_by_label("It is this person in the registry").check()
     page.get_by_label("Open the person’s form afterwards").uncheck()
     screenshot(page, "admin-held-back-row")
+    assert page.evaluate(OVERFLOWING) == []
     page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_url("**/admin/victims/heldbackrow/?state__exact=waiting")
     assert "was recorded as “Nigar Testova”, who was not changed" in page.locator(".messagelist").inner_text()

@@ -88,12 +88,12 @@ def _is_uuid(text: str) -> bool:
 @admin.register(HeldBackRow)
 class HeldBackRowAdmin(SimpleHistoryAdmin):
     form = DecisionForm
-    list_display = ["name", "file_name", "row_number", "resembles", "state", "imported_at", "imported_by"]
+    list_display = ["name", "resembles", "file_row", "state", "imported_at"]
     list_display_links = ["name"]
+    actions = None  # each row is decided on its own page
     list_filter = ["state", "file_name"]
     show_facets = admin.ShowFacets.ALWAYS
     search_fields = ["name", "file_name"]
-    list_select_related = ["imported_by"]
     readonly_fields = [*SHOWN_FIELDS, "state", "person_link", "decided_by", "decided_at", "decision_note"]
     fieldsets = [
         (_("The row as imported"), {"fields": SHOWN_FIELDS}),
@@ -167,6 +167,10 @@ class HeldBackRowAdmin(SimpleHistoryAdmin):
         if open_person and row.victim_id:
             return HttpResponseRedirect(reverse("admin:victims_victim_change", args=[row.victim_id]))
         return HttpResponseRedirect(_waiting_list())
+
+    @admin.display(description=_("file and row"), ordering="file_name")
+    def file_row(self, obj):
+        return gettext("%(file)s, row %(row)d") % {"file": obj.file_name, "row": obj.row_number}
 
     @admin.display(description=_("resembles"))
     def resembles(self, obj):
