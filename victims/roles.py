@@ -23,7 +23,7 @@ ROLES: dict[str, list[str]] = {
 
 
 # Imported rows held back as likely duplicates (victims.HeldBackRow): Data staff, who import, and
-# Editors, who decide on duplicates, see and resolve them. Added by their own migration (0014), after
+# Editors, who decide on duplicates, see and resolve them. Added by their own migration (0015), after
 # the model exists: the permissions do not exist yet when 0003 runs roles_sync().
 HELD_BACK_ROLES: dict[str, list[str]] = {
     "Data staff": ["view_heldbackrow", "change_heldbackrow"],

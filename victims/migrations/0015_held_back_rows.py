@@ -21,7 +21,7 @@ def add_permissions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('victims', '0013_source_rating_testimony'),
+        ('victims', '0014_photo_is_published'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
