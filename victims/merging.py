@@ -5,11 +5,17 @@ citations, photos and events; a field the kept record leaves empty takes the mer
 value, and a field both fill is a *conflict*, decided by ``choices`` (the kept value unless told
 otherwise). The merged record is never deleted: it takes the status ``merged`` and points to the
 kept one, and its addresses (its slug and every former slug) redirect there (victims.views).
+
+Rows of other apps that name a person (contributions, candles) move through *movers* those apps
+register (:func:`register_mover`): the registry never imports them. Each mover describes what it
+would move for the plan (the command's ``--dry-run``, the admin's preview) and moves it inside the
+merge's transaction.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -45,6 +51,31 @@ EMPTY_VALUES = (None, "", Gender.UNKNOWN)
 _cyrillic = re.compile(r"[\u0400-\u04ff]")
 
 
+@dataclass(frozen=True)
+class Mover:
+    """Rows of another app that follow a person into the kept record.
+
+    ``describe(keep, merged)`` says what would move, as short lines for the plan (an empty list when
+    nothing would); ``move(keep, merged, user)`` moves it, inside the merge's transaction, after
+    the registry's own rows moved and before the merged record takes its status."""
+
+    name: str
+    describe: Callable[[Victim, Victim], list[str]]
+    move: Callable[[Victim, Victim, object], None]
+
+
+_movers: dict[str, Mover] = {}
+
+
+def register_mover(mover: Mover) -> None:
+    """Add (or replace, by name: an app's ``ready()`` may run twice) a mover called by every merge."""
+    _movers[mover.name] = mover
+
+
+def registered_movers() -> list[Mover]:
+    return list(_movers.values())
+
+
 @dataclass
 class MergePlan:
     """What merging ``merged`` into ``keep`` would do (nothing is written to make it)."""
@@ -58,6 +89,7 @@ class MergePlan:
     filled: list[str] = field(default_factory=list)  # fields empty on the kept record, taken from the merged one
     conflicts: list[str] = field(default_factory=list)  # fields both fill differently
     redirected: list[str] = field(default_factory=list)  # slugs that will redirect to the kept record
+    elsewhere: list[str] = field(default_factory=list)  # what the registered movers of other apps move
 
     def lines(self) -> list[str]:
         def label(name: str) -> str:
@@ -73,6 +105,7 @@ class MergePlan:
             _("Filled from the merged record: %(list)s") % {"list": ", ".join(map(label, self.filled)) or "—"},
             _("Conflicts: %(list)s") % {"list": ", ".join(map(label, self.conflicts)) or "—"},
             _("Addresses redirected: %(list)s") % {"list": ", ".join(self.redirected)},
+            *self.elsewhere,
         ]
 
 
@@ -116,6 +149,8 @@ def victim_merge_plan(*, keep: Victim, merged: Victim) -> MergePlan:
             continue
         (plan.filled if _is_empty(kept) else plan.conflicts).append(name)
     plan.redirected = [merged.slug, *merged.old_slugs.values_list("slug", flat=True)]
+    for mover in registered_movers():
+        plan.elsewhere.extend(mover.describe(keep, merged))
     return plan
 
 
@@ -161,6 +196,8 @@ def victim_merge(*, keep: Victim, merged: Victim, user=None, choices: dict[str, 
         event.victims.add(keep)
     # A record merged into ``merged`` earlier now redirects straight to ``keep``.
     Victim.objects.filter(merged_into=merged).update(merged_into=keep)
+    for mover in registered_movers():
+        mover.move(keep, merged, user)
 
     keep.full_clean()
     keep.updated_by = user

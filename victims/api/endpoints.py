@@ -10,7 +10,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.paginator import EmptyPage
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import Http404, HttpRequest, QueryDict
+from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import translation
@@ -40,9 +40,10 @@ from victims.api.schemas import (
 from victims.caching import cached_per_generation, registry_generation
 from victims.filters import RegistryFilterForm
 from victims.links import slug_url_maker
-from victims.models import Citation, Event, Place, Source, Victim
+from victims.merging import victim_redirect_target
+from victims.models import Citation, Event, Place, Source, Status, Victim
 from victims.stats import registry_charts, registry_summary
-from victims.views import RegistryPaginator
+from victims.views import RegistryPaginator, VictimDetailView
 
 api = NinjaAPI(
     title="Black January Memorial API",
@@ -54,7 +55,11 @@ api = NinjaAPI(
         "`Accept-Language` (az, en, ru). Every answer has an ETag (send `If-None-Match`). Each address may make a "
         "limited number of requests a minute (`X-RateLimit-Limit`, `-Remaining`, `-Reset`; beyond it, 429 with "
         "`Retry-After`). Walk every published person with `cursor=start` and each answer's `meta.next`. "
-        "Data licence: CC BY 4.0 unless the summary names another."
+        "Data licence: CC BY 4.0 unless the summary names another.\n\n"
+        "Addresses never break: a person found twice is merged into one kept record, and a renamed person keeps "
+        "every former slug. Such an address (slug or UUID) answers `308 Permanent Redirect` to the kept record's "
+        "address, with the same query; clients that follow redirects need nothing else. The kept record lists in "
+        "`merged_from` the UUIDs of the records merged into it (only those that were once published)."
     ),
     urls_namespace="api",
     docs=Swagger(settings={"validatorUrl": None, "defaultModelsExpandDepth": 0, "tryItOutEnabled": True}),
@@ -202,21 +207,59 @@ def _people_by_cursor(request, queryset, query: PeopleQuery, summary) -> dict:
     }
 
 
-def _published_person(key: str) -> Victim:
-    people = Victim.objects.published().for_detail()
+def _published_person(key: str) -> Victim | None:
+    people = Victim.objects.published().for_detail().prefetch_related(
+        Prefetch(
+            "merged_from",
+            # Only records that were public once: a draft merged away never had an address to follow.
+            queryset=Victim.objects.filter(status=Status.MERGED, published_at__isnull=False).only("uuid", "merged_into")
+            .order_by("uuid"),
+            to_attr="public_merged_from",
+        )
+    )  # fmt: skip
     try:
-        return get_object_or_404(people, uuid=uuid.UUID(key))
+        return people.filter(uuid=uuid.UUID(key)).first()
     except ValueError:
-        return get_object_or_404(people, slug=key)
+        return people.filter(slug=key).first()
 
 
-@api.get("/people/{key}", response={200: PersonOne, **ERRORS}, url_name="person", tags=["people"])
+def _moved_person(key: str) -> Victim | None:
+    """Where a key that names no published person now answers, as on the person pages: the kept
+    record of a merged one, the person a former slug named; None when nothing public answers."""
+    try:
+        victim = Victim.objects.only("pk", "slug", "status", "merged_into").filter(uuid=uuid.UUID(key)).first()
+    except ValueError:
+        return VictimDetailView.moved_to(key)
+    return victim_redirect_target(victim) if victim is not None else None
+
+
+class PermanentRedirect(HttpResponsePermanentRedirect):
+    """308: permanent, and the method and query kept (301 lets a client change a HEAD or a future
+    method into GET; an API's clients read the status, so the precise one is given)."""
+
+    status_code = 308
+
+
+@api.get(
+    "/people/{key}", response={200: PersonOne, 308: None, **ERRORS}, url_name="person", tags=["people"],
+    openapi_extra={"responses": {"308": {"description": "This address names a record merged into another, or a "
+                                         "former slug: the Location header gives the kept record's address."}}},
+)  # fmt: skip
 def person(request, key: str, query: Query[LanguageQuery]):
     """One published person, by slug or UUID: names and variants, dates with their precision, places,
-    texts in the requested language, citations with their sources, events, photos."""
+    texts in the requested language, citations with their sources, events, photos, and ``merged_from``.
+    A merged person's or a former slug's address answers 308 to the kept record's."""
     if len(key) > 200 or not _is_slug(key):
         raise Http404
-    return item(records.person_detail(_published_person(key)))
+    victim = _published_person(key)
+    if victim is None:
+        target = _moved_person(key)
+        if target is None:
+            raise Http404
+        query_string = request.META.get("QUERY_STRING", "")
+        location = records.api_url("person", key=target.slug) + (f"?{query_string}" if query_string else "")
+        return PermanentRedirect(location)
+    return item(records.person_detail(victim))
 
 
 def _is_slug(value: str) -> bool:

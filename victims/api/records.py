@@ -113,6 +113,8 @@ def event_ref(event: Event) -> dict[str, Any]:
 
 
 def person_detail(victim: Victim) -> dict[str, Any]:
+    """``victim`` comes with ``public_merged_from`` prefetched: the records merged into it that were
+    once published (victims.api.endpoints); a draft merged away is never named."""
     return {
         "uuid": str(victim.uuid),
         "slug": victim.slug,
@@ -142,6 +144,7 @@ def person_detail(victim: Victim) -> dict[str, Any]:
         "updated_at": victim.updated_at,
         "url": absolute_url(victim.get_absolute_url()),
         "api_url": api_url("person", key=victim.slug),
+        "merged_from": [str(merged.uuid) for merged in victim.public_merged_from],
     }
 
 

@@ -197,6 +197,9 @@ class PersonDetail(Schema):
     updated_at: datetime.datetime
     url: str
     api_url: str
+    merged_from: list[str] = Field(
+        description="UUIDs of records found to be this person and merged into this one; their addresses redirect here."
+    )
 
 
 class EventSummary(Schema):
