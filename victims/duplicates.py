@@ -15,6 +15,11 @@ agree) as trigram sets, like pg_trgm's ``similarity``. Facts then add to it or t
 Only people in the same *block* (the first letters of family and given name keys, or a shared
 band of a photo hash) are compared, so the work grows with the size of the blocks, not with the
 square of the registry.
+
+The whole registry is scored by ``manage.py find_duplicates``; after that, a change of one person
+(names, dates, places, patronymic, name variants, photos) rescored only that person's pairs once
+the change commits (:func:`duplicates_rescore_on_commit`, called by victims.services and
+victims.merging). Merged and withdrawn people are not proposed: their open pairs are removed.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations, islice, product
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 
 from common.partialdates import Precision
@@ -151,10 +158,13 @@ def photo_hash(photo: Photo) -> str:
         return str(imagehash.phash(image))
 
 
-def photos_hash_missing() -> int:
-    """Hash every photo of a person that has no hash yet; returns how many were hashed."""
+def photos_hash_missing(*, victim_id: int | None = None) -> int:
+    """Hash every photo of a person (or of ``victim_id``) that has no hash yet; returns how many were hashed."""
     done = 0
-    for photo in Photo.objects.filter(victim__isnull=False, phash="").only("pk", "original").iterator(chunk_size=200):
+    photos = Photo.objects.filter(victim__isnull=False, phash="")
+    if victim_id is not None:
+        photos = photos.filter(victim_id=victim_id)
+    for photo in photos.only("pk", "original").iterator(chunk_size=200):
         Photo.objects.filter(pk=photo.pk).update(phash=photo_hash(photo))
         done += 1
     return done
@@ -163,10 +173,16 @@ def photos_hash_missing() -> int:
 # --- The whole registry ---------------------------------------------------------------------------
 
 
-def people_for_scoring() -> dict[int, Person]:
-    """Every person not merged, with their name keys and photo hashes (three queries)."""
+NOT_SCORED = (Status.MERGED, Status.WITHDRAWN)  # people never proposed: merged away, or taken off by an Editor
+
+
+def people_for_scoring(pks: set[int] | None = None) -> dict[int, Person]:
+    """Every person scored (or those of ``pks``), with their name keys and photo hashes (three queries)."""
     people: dict[int, Person] = {}
-    rows = Victim.objects.exclude(status=Status.MERGED).values_list(
+    scored = Victim.objects.exclude(status__in=NOT_SCORED)
+    if pks is not None:
+        scored = scored.filter(pk__in=pks)
+    rows = scored.values_list(
         "pk", "display_name", "family_name", "given_name", "patronymic", "birth_date", "birth_precision",
         "death_date", "death_precision", "place_of_birth_id", "place_of_death_id",
     )  # fmt: skip
@@ -177,14 +193,30 @@ def people_for_scoring() -> dict[int, Person]:
             patronymic_key=search_key(patronymic), birth=(birth, birth_p), death=(death, death_p),
             place_of_birth=born_at, place_of_death=died_at,
         )  # fmt: skip
-    for victim_id, name in NameVariant.objects.exclude(victim__status=Status.MERGED).values_list("victim_id", "name"):
+    variants = NameVariant.objects.exclude(victim__status__in=NOT_SCORED)
+    photos = Photo.objects.filter(victim__isnull=False).exclude(phash="").exclude(victim__status__in=NOT_SCORED)
+    if pks is not None:
+        variants, photos = variants.filter(victim_id__in=pks), photos.filter(victim_id__in=pks)
+    for victim_id, name in variants.values_list("victim_id", "name"):
         if victim_id in people:
             people[victim_id].name_keys.update(name_keys(name))
-    photos = Photo.objects.filter(victim__isnull=False).exclude(phash="").exclude(victim__status=Status.MERGED)
     for victim_id, phash in photos.values_list("victim_id", "phash"):
         if victim_id in people:
             people[victim_id].photo_hashes.append(int(phash, 16))
     return people
+
+
+def person_blocks(person: Person) -> set[tuple]:
+    """The blocks a person belongs to: a pair of words of a name key (their first letters), a band of a photo hash."""
+    blocks: set[tuple] = set()
+    for key in person.name_keys:
+        words = sorted(key.split())
+        for first, second in combinations(words, 2):
+            blocks.add(("name", first[:3], second[:2]))
+    for phash in person.photo_hashes:
+        for band in range(PHASH_BANDS):
+            blocks.add(("photo", band, (phash >> (16 * band)) & 0xFFFF))
+    return blocks
 
 
 def candidate_pairs(people: dict[int, Person]) -> set[tuple[int, int]]:
@@ -192,13 +224,8 @@ def candidate_pairs(people: dict[int, Person]) -> set[tuple[int, int]]:
     form), or a shared band of a photo hash."""
     blocks: dict[tuple, set[int]] = defaultdict(set)
     for person in people.values():
-        for key in person.name_keys:
-            words = sorted(key.split())
-            for first, second in combinations(words, 2):
-                blocks[("name", first[:3], second[:2])].add(person.pk)
-        for phash in person.photo_hashes:
-            for band in range(PHASH_BANDS):
-                blocks[("photo", band, (phash >> (16 * band)) & 0xFFFF)].add(person.pk)
+        for block in person_blocks(person):
+            blocks[block].add(person.pk)
     pairs: set[tuple[int, int]] = set()
     for members in blocks.values():
         if len(members) > 1:
@@ -239,6 +266,143 @@ def duplicates_refresh(*, threshold: float = THRESHOLD) -> dict[str, int]:
     DuplicatePair.objects.bulk_update(updated, ["score", "reasons", "scored_at"], batch_size=1000)
     DuplicatePair.objects.bulk_create(created, batch_size=1000)
     return {"people": len(people), "compared": len(candidates), "proposed": len(found), "removed": len(stale)}
+
+
+# --- One person -----------------------------------------------------------------------------------
+
+# The name candidates of one person are found through the search index (pg_trgm's word similarity
+# on ``search_document``, victims.normalize), at a threshold low enough to reach every name the
+# scoring could still propose (a name similarity of 0.3 with every fact agreeing), then kept only
+# when they share a block with the person, as the whole-registry scoring requires.
+CANDIDATE_WORD_SIMILARITY = 0.3
+
+
+def _name_candidates(person: Person) -> set[int]:
+    keys = sorted(person.name_keys)
+    if not keys:
+        return set()
+    match = Q()
+    for key in keys:
+        match |= Q(search_document__trigram_word_similar=key)
+    with connection.cursor() as cursor:  # SET LOCAL: ends with the transaction
+        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [CANDIDATE_WORD_SIMILARITY])
+    found = Victim.objects.exclude(status__in=NOT_SCORED).exclude(pk=person.pk).filter(match)
+    return set(found.values_list("pk", flat=True))
+
+
+def _photo_candidates(person: Person) -> set[int]:
+    """People with a photo sharing a 16-bit band of one of the person's photo hashes (a hash is 16
+    hexadecimal digits; band 0 is the last four)."""
+    if not person.photo_hashes:
+        return set()
+    parts = {f"part{band}": Substr("phash", 16 - 4 * (band + 1) + 1, 4) for band in range(PHASH_BANDS)}
+    photos = Photo.objects.filter(victim__isnull=False).exclude(phash="").exclude(victim_id=person.pk)
+    photos = photos.exclude(victim__status__in=NOT_SCORED).annotate(**parts)
+    match = Q()
+    for band in range(PHASH_BANDS):
+        wanted = {f"{phash:016x}"[16 - 4 * (band + 1) : 16 - 4 * band] for phash in person.photo_hashes}
+        match |= Q(**{f"part{band}__in": wanted})
+    return set(photos.filter(match).values_list("victim_id", flat=True))
+
+
+def _drop_open_pairs(victim_id: int) -> int:
+    return DuplicatePair.objects.filter(
+        Q(first_id=victim_id) | Q(second_id=victim_id), verdict=DuplicateVerdict.OPEN
+    ).delete()[0]
+
+
+@transaction.atomic
+def duplicates_rescore_person(*, victim_id: int, threshold: float = THRESHOLD) -> dict[str, int]:
+    """Score one person's pairs again, as :func:`duplicates_refresh` scores the registry's: open
+    pairs at or above ``threshold`` are created or updated, the person's other open pairs removed
+    (all of them when the person is merged, withdrawn or gone); "not the same person" stays."""
+    people = people_for_scoring({victim_id})
+    person = people.get(victim_id)
+    if person is None:
+        return {"compared": 0, "proposed": 0, "removed": _drop_open_pairs(victim_id)}
+    others = people_for_scoring(_name_candidates(person) | _photo_candidates(person))
+    mine = person_blocks(person)
+    decided = set(
+        DuplicatePair.objects.filter(Q(first_id=victim_id) | Q(second_id=victim_id))
+        .exclude(verdict=DuplicateVerdict.OPEN)
+        .values_list("first_id", "second_id")
+    )
+    found: dict[tuple[int, int], tuple[float, list[dict]]] = {}
+    compared = 0
+    for other in others.values():
+        pair = (min(victim_id, other.pk), max(victim_id, other.pk))
+        if pair in decided or not (mine & person_blocks(other)):
+            continue
+        compared += 1
+        score, reasons = score_pair(people[victim_id] if pair[0] == victim_id else other,
+                                    other if pair[0] == victim_id else people[victim_id])  # fmt: skip
+        if score >= threshold:
+            found[pair] = (score, reasons)
+    existing = {
+        (p.first_id, p.second_id): p
+        for p in DuplicatePair.objects.filter(Q(first_id=victim_id) | Q(second_id=victim_id), verdict=DuplicateVerdict.OPEN)
+    }  # fmt: skip
+    stale = [p.pk for key, p in existing.items() if key not in found]
+    DuplicatePair.objects.filter(pk__in=stale).delete()
+    for (first, second), (score, reasons) in found.items():
+        DuplicatePair.objects.update_or_create(
+            first_id=first, second_id=second, defaults={"score": score, "reasons": reasons}
+        )
+    return {"compared": compared, "proposed": len(found), "removed": len(stale)}
+
+
+# More people than this changed in one transaction (an import): the whole registry is scored once
+# instead of each person's pairs.
+WHOLE_REGISTRY_ABOVE = 500
+
+
+class _Pending:
+    """The people of the current transaction whose pairs are rescored when it commits."""
+
+    def __init__(self):
+        self.ids: set[int] = set()
+        self.photos: set[int] = set()
+
+    def run(self) -> None:
+        if getattr(connection, "_duplicates_pending", None) is self:
+            connection._duplicates_pending = None
+        for victim_id in sorted(self.photos):
+            photos_hash_missing(victim_id=victim_id)
+        if len(self.ids) > WHOLE_REGISTRY_ABOVE:
+            duplicates_refresh()
+            return
+        for victim_id in sorted(self.ids):
+            duplicates_rescore_person(victim_id=victim_id)
+
+
+def duplicates_rescore_on_commit(victim_id: int | None, *, photos: bool = False) -> None:
+    """Once the current transaction commits, rescore the person's pairs (``photos``: hash the
+    person's photos that have none first); each person once per transaction. A failure is logged
+    and never undoes the saved change (the next change, or ``find_duplicates``, scores again)."""
+    if victim_id is None:
+        return
+    pending = getattr(connection, "_duplicates_pending", None)
+    if pending is None or not any(entry[1] == pending.run for entry in connection.run_on_commit):
+        # None yet, or registered in a transaction (or savepoint) that was rolled back.
+        pending = _Pending()
+        connection._duplicates_pending = pending
+        if connection.in_atomic_block:
+            transaction.on_commit(pending.run, robust=True)
+        else:
+            pending.ids.add(victim_id)
+            if photos:
+                pending.photos.add(victim_id)
+            pending.run()
+            return
+    pending.ids.add(victim_id)
+    if photos:
+        pending.photos.add(victim_id)
+
+
+def duplicates_forget_person(*, victim_id: int) -> int:
+    """Remove the open pairs of a person no longer proposed (merged or withdrawn), in the current
+    transaction; pairs marked "not the same person" are kept."""
+    return _drop_open_pairs(victim_id)
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from victims import services
+from victims import duplicates, services
 from victims.models import Gender, NameVariant, Script, Status, VariantKind, Victim
 
 # The person's own facts, in the order the merge preview shows them. Dates travel with their
@@ -215,6 +215,9 @@ def victim_merge(*, keep: Victim, merged: Victim, user=None, choices: dict[str, 
     merged._change_reason = f"merged into {keep.slug} ({keep.uuid})"
     merged.save()
     services.victim_refresh_search(victim=merged)
+    # The merged record is never proposed again; the kept one, with all it took, is rescored.
+    duplicates.duplicates_forget_person(victim_id=merged.pk)
+    duplicates.duplicates_rescore_on_commit(keep.pk)
     return plan
 
 

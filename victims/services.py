@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.utils import bulk_create_with_history
 
-from victims import images
+from victims import duplicates, images
 from victims.caching import forget_generation_on_commit
 from victims.models import Citation, Event, NameVariant, Photo, Status, Victim
 from victims.normalize import initial_letter, search_document
@@ -57,6 +57,11 @@ class StaleRecord(Exception):
 # are kept here and nowhere else.
 
 NAME_PARTS = ("given_name", "patronymic", "family_name")
+# What the duplicate scoring reads of a person (victims.duplicates): a change rescores their pairs.
+SCORED_COLUMNS = (
+    *NAME_PARTS, "display_name", "birth_date", "birth_precision", "death_date", "death_precision",
+    "place_of_birth_id", "place_of_death_id",
+)  # fmt: skip
 
 
 def composed_name(given_name: str, patronymic: str, family_name: str) -> str:
@@ -100,7 +105,7 @@ def _raise_version(record: Record, expected_version: int | None) -> dict | None:
         record.version = 1
         return None
     model = type(record)
-    columns = ["version", "status", *(NAME_PARTS if model is Victim else ())]
+    columns = ["version", "status", *(SCORED_COLUMNS if model is Victim else ())]
     stored = model.objects.select_for_update().filter(pk=record.pk).values(*columns).first()
     if stored is None or (expected_version is not None and stored["version"] != expected_version):
         raise StaleRecord
@@ -177,8 +182,24 @@ def record_save(
         related.victim = record
         _sign_related(related, user=user, reason=reason)
         related.save()
+    if isinstance(record, Victim):
+        _duplicates_follow(record, stored)
     forget_generation_on_commit()
     return record
+
+
+def _duplicates_follow(victim: Victim, stored: dict | None) -> None:
+    """Keep the proposed duplicates true to a saved person: a merged or withdrawn person's open
+    pairs go now; a new person, or one whose scored columns or status changed, is rescored once
+    the transaction commits."""
+    if victim.status in duplicates.NOT_SCORED:
+        if stored is None or stored["status"] != victim.status:
+            duplicates.duplicates_forget_person(victim_id=victim.pk)
+        return
+    if stored is None or stored["status"] != victim.status or any(
+        stored[column] != getattr(victim, column) for column in SCORED_COLUMNS
+    ):
+        duplicates.duplicates_rescore_on_commit(victim.pk)
 
 
 def _sign_related(row, *, user, reason: str) -> None:
@@ -229,9 +250,12 @@ def victims_bulk_create(
 def victim_refresh_search(*, victim: Victim) -> None:
     """Recompute the stored search document and alphabet initial after the person's name variants
     changed (the variants are read from the database; the version is not raised)."""
+    before = victim.search_document
     victim.search_document = search_document(victim_search_names(victim))
     victim.initial = initial_letter(victim.family_name or victim.given_name)
     Victim.objects.filter(pk=victim.pk).update(search_document=victim.search_document, initial=victim.initial)
+    if victim.search_document != before and victim.status not in duplicates.NOT_SCORED:
+        duplicates.duplicates_rescore_on_commit(victim.pk)  # its name variants changed
     forget_generation_on_commit()
 
 
@@ -415,6 +439,9 @@ def photo_attach_upload(*, photo: Photo, checked: images.CheckedImage) -> Photo:
     # the name replaces the uploaded file, so the raw upload is never written anywhere.
     photo.original = storages["private"].save(f"originals/{stored.original_name}", stored.original_content)
     photo.width, photo.height, photo.renditions = stored.width, stored.height, stored.renditions
+    # A new image: hashed again and the person's pairs rescored once saved (victims.duplicates).
+    photo.phash = ""
+    transaction.on_commit(lambda: duplicates.duplicates_rescore_on_commit(photo.victim_id, photos=True))
     if old_renditions:
         transaction.on_commit(lambda: images.delete_stored(renditions=old_renditions))
     return photo
@@ -425,5 +452,7 @@ def photos_unpublish_files(*, photos) -> None:
     replaced). The private originals stay, like the history rows that name them: nothing is lost,
     and renditions can be made again from an original."""
     renditions = [photo.renditions for photo in photos if photo.renditions]
+    for victim_id in {photo.victim_id for photo in photos if photo.victim_id}:
+        duplicates.duplicates_rescore_on_commit(victim_id)  # a removed photo no longer flags a pair
     if renditions:
         transaction.on_commit(lambda: [images.delete_stored(renditions=r) for r in renditions])
