@@ -1,6 +1,6 @@
 """``python -m bench``: measure the memorial the way its visitors and staff load it.
 
-    python -m bench [--size 10000] [--only load,search,queries,admin,exchange,api,stack] [--seconds 10]
+    python -m bench [--size 10000] [--only load,search,queries,admin,duplicates,exchange,api,stack] [--seconds 10]
 
 Runs on its own database (``memorial_bench``, or ``BENCH_DATABASE_URL``), never the development
 one; fills it with obviously synthetic people; prints each figure as a table row with its target
@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-SECTIONS = ("search", "queries", "admin", "exchange", "api", "load", "stack")
+SECTIONS = ("search", "queries", "admin", "duplicates", "exchange", "api", "load", "stack")
 STEPS = (1_000, 10_000, 100_000)
 
 
@@ -96,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench import admin
 
         results.add("admin", admin.measure(largest, log=log))
+    if "duplicates" in args.only:
+        from bench import duplicates
+
+        results.add("duplicates", duplicates.measure(largest, log=log))
+        duplicates.judge(results, largest)
     if "exchange" in args.only:
         from bench import exchange
 

@@ -148,6 +148,7 @@ class Results:
             "queries": [],
             "pages": [],
             "admin": [],
+            "duplicates": [],
             "load": [],
             "exchange": [],
             "stack": [],

@@ -215,3 +215,21 @@ def test_api_walk_fetches_every_published_person_and_the_api_pages_answer(regist
         assert client.get(url).status_code == 200, name
     rows = api.measure(SIZE, log=lambda _: None)
     assert rows[0]["people"] == people and rows[0]["heap_peak_mb"] > 0
+
+
+def test_the_duplicates_section_times_the_scoring_the_pages_and_one_rescoring(registry, capsys):
+    from bench import duplicates
+    from bench.report import Results
+    from victims.duplicates import NOT_SCORED
+
+    rows = duplicates.measure(SIZE, repeats=2, log=lambda _: None)
+    by_what = {row["what"]: row for row in rows}
+    assert by_what["find_duplicates"]["people"] == Victim.objects.exclude(status__in=NOT_SCORED).count()
+    assert by_what["Duplicates page"]["status"] == 200 and by_what["Data quality page"]["status"] == 200
+    assert by_what["rescore one person"]["people"] > 0
+    results = Results({})
+    results.data["duplicates"] = rows
+    duplicates.judge(results, SIZE)
+    assert results.data["targets"][0]["what"] == "duplicates page p95"
+    assert results.data["targets"][0]["verdict"] in ("PASS", "MISS")
+    assert "Duplicates at 50 people" in capsys.readouterr().out

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from victims import opendata, staff_duplicates, staff_views
+from victims import opendata, staff_duplicates, staff_quality, staff_views
 
 app_name = "staff"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("duplicates/", staff_duplicates.duplicates_view, name="duplicates"),
     path("duplicates/<int:pk>/different/", staff_duplicates.duplicate_different_view, name="duplicate_different"),
     path("duplicates/<int:pk>/merge/", staff_duplicates.duplicate_merge_view, name="duplicate_merge"),
+    path("quality/", staff_quality.quality_view, name="quality"),
 ]

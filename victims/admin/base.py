@@ -26,7 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_history_model_for_model
 
 from common.partialdates import HISTORIC_DATE_WIDGETS
-from victims import services
+from victims import quality, services
 from victims.admin.panels import change_form_panels
 from victims.forms import PhotoForm, PhotoFormSet
 from victims.models import Citation, Photo, Status
@@ -123,6 +123,22 @@ class ReturnedToDraftFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         return queryset.returned_to_draft() if self.value() == "yes" else queryset
+
+
+class QualityFilter(admin.SimpleListFilter):
+    """The data quality page's checks (victims.quality) as a filter of the model's admin list."""
+
+    title = _("data quality")
+    parameter_name = "quality"
+
+    def lookups(self, request, model_admin):
+        return [(check.code, check.label) for check in quality.codes_for(model_admin.model)]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in {check.code for check in quality.codes_for(queryset.model)}:
+            return quality.quality_filter(queryset, value)
+        return queryset
 
 
 class RecordInlineMixin:

@@ -7,7 +7,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from victims import services
-from victims.admin.base import CitationInline, PhotoInline, RecordInlineMixin, ReturnedToDraftFilter, WorkflowAdmin
+from victims.admin.base import (
+    CitationInline,
+    PhotoInline,
+    QualityFilter,
+    RecordInlineMixin,
+    ReturnedToDraftFilter,
+    WorkflowAdmin,
+)
 from victims.forms import EventAdminForm, VictimAdminForm, VictimPhotoFormSet
 from victims.models import Citation, Event, NameVariant, Photo, Victim
 
@@ -85,6 +92,7 @@ class VictimAdmin(WorkflowAdmin):
         YearOfDeathFilter,
         ("place_of_death", admin.RelatedOnlyFieldListFilter),
         PhotoApprovalFilter,
+        QualityFilter,
     ]
     ordering = ["family_name", "given_name", "id"]
     # Search goes through Victim.objects.search() (see get_search_results); the field named here
@@ -190,7 +198,7 @@ class EventAdmin(WorkflowAdmin):
     inlines = [EventPhotoInline, EventCitationInline]
     history_inlines = [(Photo, "event"), (Citation, "event")]
     list_display = ["title", "dates", "kind", "place", "status_display"]
-    list_filter = ["status", ReturnedToDraftFilter, "kind"]
+    list_filter = ["status", ReturnedToDraftFilter, "kind", QualityFilter]
     list_select_related = ["place"]
     search_fields = ["title_az", "title_en", "title_ru", "slug"]
     autocomplete_fields = ["place", "victims"]

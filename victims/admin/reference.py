@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from victims.admin.base import HistoryMixin
+from victims.admin.base import HistoryMixin, QualityFilter
 from victims.models import ExportLog, Place, ReportedFigure, Source
 
 
@@ -30,7 +30,7 @@ class PlaceAdmin(HistoryMixin, TranslationAdmin):
 @admin.register(Source)
 class SourceAdmin(HistoryMixin, TranslationAdmin):
     list_display = ["title", "author", "year", "kind", "reliability", "key"]
-    list_filter = ["kind", "reliability"]
+    list_filter = ["kind", "reliability", QualityFilter]
     search_fields = ["title", "author", "publisher", "key", "archive_reference"]
     fieldsets = [
         (None, {"fields": ["key", "kind", "title", "author", "publisher", "year"]}),

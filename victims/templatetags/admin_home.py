@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from victims import services
 from victims.admin.worklist import WorkItem, worklist
 
 register = template.Library()
@@ -38,3 +39,23 @@ def staff_tools(context) -> list[dict]:
             }
         )
     return tools
+
+
+@register.simple_tag(takes_context=True)
+def review_tools(context) -> list[dict]:
+    """The Editors' review pages: possible duplicates and data quality (same permission as the pages)."""
+    user = context["request"].user
+    if not (user.is_active and user.is_staff and user.has_perm(services.PUBLISH)):
+        return []
+    return [
+        {
+            "label": _("Possible duplicates"),
+            "url": reverse("staff:duplicates"),
+            "help": _("Pairs of people who may be one: merge them or mark them as two people."),
+        },
+        {
+            "label": _("Data quality"),
+            "url": reverse("staff:quality"),
+            "help": _("What records still lack: citations, dates, name forms, credits, old drafts, uncited sources."),
+        },
+    ]
