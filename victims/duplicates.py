@@ -25,6 +25,7 @@ victims.merging). Merged and withdrawn people are not proposed: their open pairs
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations, islice, product
@@ -81,24 +82,29 @@ def name_keys(name: str) -> set[str]:
     return keys
 
 
-def trigrams(key: str) -> set[str]:
-    """pg_trgm's trigrams of a key: each word padded with two spaces before and one after."""
+@functools.lru_cache(maxsize=100_000)
+def trigrams(key: str) -> frozenset[str]:
+    """pg_trgm's trigrams of a key: each word padded with two spaces before and one after (kept:
+    the same keys are compared many times)."""
     grams: set[str] = set()
     for word in key.split():
         padded = f"  {word} "
         grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
-    return grams
+    return frozenset(grams)
 
 
 def name_similarity(keys_a: set[str], keys_b: set[str]) -> float:
     """The best trigram similarity between any name form of one and any of the other."""
+    if keys_a & keys_b:
+        return 1.0  # one spelling in common: nothing can score higher
     best = 0.0
     for a in keys_a:
         grams_a = trigrams(a)
         for b in keys_b:
             grams_b = trigrams(b)
             if grams_a and grams_b:
-                best = max(best, len(grams_a & grams_b) / len(grams_a | grams_b))
+                common = len(grams_a & grams_b)
+                best = max(best, common / (len(grams_a) + len(grams_b) - common))
     return best
 
 
@@ -206,11 +212,18 @@ def people_for_scoring(pks: set[int] | None = None) -> dict[int, Person]:
     return people
 
 
+# The keys of "oğlu"/"оглы" and "qızı"/"кызы": a patronymic's marker, shared by half the registry.
+PATRONYMIC_MARKERS = frozenset({"oklu", "okli", "kizi"})
+
+
 def person_blocks(person: Person) -> set[tuple]:
-    """The blocks a person belongs to: a pair of words of a name key (their first letters), a band of a photo hash."""
+    """The blocks a person belongs to: a pair of words of a name key (their first letters), a band
+    of a photo hash. The patronymic's words are left out of the name blocks (a display name holds
+    the patronymic, and every son of Əli would share the block of "əli oğlu")."""
     blocks: set[tuple] = set()
+    ignored = PATRONYMIC_MARKERS | set(person.patronymic_key.split())
     for key in person.name_keys:
-        words = sorted(key.split())
+        words = sorted(word for word in key.split() if word not in ignored)
         for first, second in combinations(words, 2):
             blocks.add(("name", first[:3], second[:2]))
     for phash in person.photo_hashes:

@@ -1,7 +1,8 @@
 """Merge two records of one person: ``manage.py merge_people KEEP MERGED [--dry-run]``.
 
 KEEP and MERGED are UUIDs or slugs (a former slug works too). Name variants, citations, photos
-and events move to the kept record; where both records fill a field, the kept record's value
+and events move to the kept record, and so do the rows other apps register a mover for
+(contributions and candles, victims.merging.register_mover); where both records fill a field, the kept record's value
 wins; fields the kept record leaves empty are filled from the merged one. The merged record
 takes the status ``merged`` and its addresses redirect to the kept one (victims.merging).
 One transaction; ``--dry-run`` prints what would move and writes nothing.
