@@ -145,3 +145,32 @@ def test_one_person_at_a_time_finds_what_the_whole_registry_finds():
         duplicates_rescore_person(victim_id=person.pk)
     one_by_one = {(p.first_id, p.second_id): p.score for p in DuplicatePair.objects.all()}
     assert one_by_one == whole
+
+
+def test_each_person_is_rescored_once_per_transaction(elchin, monkeypatch):
+    from victims import duplicates
+
+    calls = []
+    real = duplicates.duplicates_rescore_person
+    monkeypatch.setattr(duplicates, "duplicates_rescore_person", lambda **kw: calls.append(kw) or real(**kw))
+    twin = VictimFactory(family_name="Testov", given_name="Sınaq")
+    calls.clear()
+    with transaction.atomic():
+        twin.family_name = "Мамедов"
+        services.record_save(record=twin)
+        NameVariant.objects.create(victim=twin, name="Mamedov Elchin")
+        services.victim_refresh_search(victim=twin)
+        assert calls == []
+    assert calls == [{"victim_id": twin.pk}]
+    assert open_pairs() == {pair_of(elchin, twin)}
+
+
+def test_a_large_batch_is_left_to_find_duplicates(elchin, monkeypatch, caplog):
+    from victims import duplicates
+
+    monkeypatch.setattr(duplicates, "RESCORE_AT_MOST", 1)
+    with transaction.atomic():
+        VictimFactory(family_name="Мамедов", given_name="Эльчин", patronymic="Али оглы")
+        VictimFactory(family_name="Mamedov", given_name="Elchin", patronymic="Ali oglu")
+    assert open_pairs() == set()
+    assert "run manage.py find_duplicates" in caplog.text

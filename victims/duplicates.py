@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import datetime
 import functools
+import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations, islice, product
@@ -68,6 +70,11 @@ class Person:
     place_of_birth: int | None = None
     place_of_death: int | None = None
     photo_hashes: list[int] = field(default_factory=list)
+    patronymic_words: frozenset[str] = frozenset()  # every spelling's key of the patronymic's words
+
+
+def patronymic_words(patronymic: str) -> frozenset[str]:
+    return frozenset(word for key in name_keys(patronymic) for word in key.split())
 
 
 def name_keys(name: str) -> set[str]:
@@ -196,7 +203,8 @@ def people_for_scoring(pks: set[int] | None = None) -> dict[int, Person]:
         forms = {display, f"{family} {given}", f"{given} {family}"}
         people[pk] = Person(
             pk=pk, name_keys={key for form in forms for key in name_keys(form)},
-            patronymic_key=search_key(patronymic), birth=(birth, birth_p), death=(death, death_p),
+            patronymic_key=search_key(patronymic), patronymic_words=patronymic_words(patronymic),
+            birth=(birth, birth_p), death=(death, death_p),
             place_of_birth=born_at, place_of_death=died_at,
         )  # fmt: skip
     variants = NameVariant.objects.exclude(victim__status__in=NOT_SCORED)
@@ -221,7 +229,7 @@ def person_blocks(person: Person) -> set[tuple]:
     of a photo hash. The patronymic's words are left out of the name blocks (a display name holds
     the patronymic, and every son of Əli would share the block of "əli oğlu")."""
     blocks: set[tuple] = set()
-    ignored = PATRONYMIC_MARKERS | set(person.patronymic_key.split())
+    ignored = PATRONYMIC_MARKERS | person.patronymic_words | set(person.patronymic_key.split())
     for key in person.name_keys:
         words = sorted(word for word in key.split() if word not in ignored)
         for first, second in combinations(words, 2):
@@ -283,22 +291,20 @@ def duplicates_refresh(*, threshold: float = THRESHOLD) -> dict[str, int]:
 
 # --- One person -----------------------------------------------------------------------------------
 
-# The name candidates of one person are found through the search index (pg_trgm's word similarity
-# on ``search_document``, victims.normalize), at a threshold low enough to reach every name the
-# scoring could still propose (a name similarity of 0.3 with every fact agreeing), then kept only
-# when they share a block with the person, as the whole-registry scoring requires.
-CANDIDATE_WORD_SIMILARITY = 0.3
+# The name candidates of one person come from the stored search documents (victims.normalize:
+# the keys of every name form and their alternative spellings): people with a word starting as
+# each word of one of the person's name blocks does. That is a little wider than sharing a block
+# (the two words may come from different forms), so the blocks are compared again in Python.
 
 
 def _name_candidates(person: Person) -> set[int]:
-    keys = sorted(person.name_keys)
-    if not keys:
-        return set()
     match = Q()
-    for key in keys:
-        match |= Q(search_document__trigram_word_similar=key)
-    with connection.cursor() as cursor:  # SET LOCAL: ends with the transaction
-        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [CANDIDATE_WORD_SIMILARITY])
+    for _kind, first, second in sorted(block for block in person_blocks(person) if block[0] == "name"):
+        match |= Q(search_document__regex=rf"(^|[ |]){re.escape(first)}") & Q(
+            search_document__regex=rf"(^|[ |]){re.escape(second)}"
+        )
+    if not match:
+        return set()
     found = Victim.objects.exclude(status__in=NOT_SCORED).exclude(pk=person.pk).filter(match)
     return set(found.values_list("pk", flat=True))
 
@@ -364,9 +370,11 @@ def duplicates_rescore_person(*, victim_id: int, threshold: float = THRESHOLD) -
     return {"compared": compared, "proposed": len(found), "removed": len(stale)}
 
 
-# More people than this changed in one transaction (an import): the whole registry is scored once
-# instead of each person's pairs.
-WHOLE_REGISTRY_ABOVE = 500
+# More people than this changed in one transaction (an import): their pairs are left to
+# ``find_duplicates`` rather than rescored one by one in the request that committed them.
+RESCORE_AT_MOST = 100
+
+logger = logging.getLogger(__name__)
 
 
 class _Pending:
@@ -379,13 +387,17 @@ class _Pending:
     def run(self) -> None:
         if getattr(connection, "_duplicates_pending", None) is self:
             connection._duplicates_pending = None
-        for victim_id in sorted(self.photos):
-            photos_hash_missing(victim_id=victim_id)
-        if len(self.ids) > WHOLE_REGISTRY_ABOVE:
-            duplicates_refresh()
-            return
-        for victim_id in sorted(self.ids):
-            duplicates_rescore_person(victim_id=victim_id)
+        try:
+            for victim_id in sorted(self.photos):
+                photos_hash_missing(victim_id=victim_id)
+            if len(self.ids) > RESCORE_AT_MOST:
+                logger.warning("%d people changed at once: run manage.py find_duplicates to rescore them", len(self.ids))
+                return
+            for victim_id in sorted(self.ids):
+                duplicates_rescore_person(victim_id=victim_id)
+        except Exception:
+            # The change itself is committed; the next change or find_duplicates scores again.
+            logger.exception("Rescoring the duplicates of people %s failed", sorted(self.ids))
 
 
 def duplicates_rescore_on_commit(victim_id: int | None, *, photos: bool = False) -> None:
@@ -400,7 +412,7 @@ def duplicates_rescore_on_commit(victim_id: int | None, *, photos: bool = False)
         pending = _Pending()
         connection._duplicates_pending = pending
         if connection.in_atomic_block:
-            transaction.on_commit(pending.run, robust=True)
+            transaction.on_commit(pending.run)
         else:
             pending.ids.add(victim_id)
             if photos:

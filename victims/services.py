@@ -441,7 +441,7 @@ def photo_attach_upload(*, photo: Photo, checked: images.CheckedImage) -> Photo:
     photo.width, photo.height, photo.renditions = stored.width, stored.height, stored.renditions
     # A new image: hashed again and the person's pairs rescored once saved (victims.duplicates).
     photo.phash = ""
-    transaction.on_commit(lambda: duplicates.duplicates_rescore_on_commit(photo.victim_id, photos=True))
+    transaction.on_commit(lambda: duplicates.duplicates_rescore_on_commit(photo.victim_id, photos=True), robust=True)
     if old_renditions:
         transaction.on_commit(lambda: images.delete_stored(renditions=old_renditions))
     return photo
