@@ -241,7 +241,7 @@ class PermanentRedirect(HttpResponsePermanentRedirect):
 
 
 @api.get(
-    "/people/{key}", response={200: PersonOne, 308: None, **ERRORS}, url_name="person", tags=["people"],
+    "/people/{key}", response={200: PersonOne, **ERRORS}, url_name="person", tags=["people"],
     openapi_extra={"responses": {"308": {"description": "This address names a record merged into another, or a "
                                          "former slug: the Location header gives the kept record's address."}}},
 )  # fmt: skip
