@@ -17,6 +17,7 @@ ranks the exact spelling first among equal keys.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -71,17 +72,28 @@ def fold_case(text: str) -> str:
     return text.replace("İ", "i").replace("I", "ı").lower() if any(c in text for c in "ƏəıİŞşĞğ") else text.lower()
 
 
+_TABLES = {id(CYRILLIC): str.maketrans(CYRILLIC), id(CYRILLIC_KEY): str.maketrans(CYRILLIC_KEY)}
+_LATIN_TABLE = str.maketrans(LATIN)
+
+
 def _latin_letters(text: str, cyrillic: dict[str, str]) -> str:
     """Case folded, Cyrillic transliterated, digraphs and Azerbaijani letters folded, a-z and spaces."""
-    text = "".join(cyrillic.get(ch, ch) for ch in fold_case(text or ""))
+    text = fold_case(text or "").translate(_TABLES.get(id(cyrillic)) or str.maketrans(cyrillic))
     for digraph, letter in DIGRAPHS:
         text = text.replace(digraph, letter)
-    text = "".join(LATIN.get(ch, ch) for ch in text)
+    text = text.translate(_LATIN_TABLE)
     # Anything else with a diacritic (é, ñ, ...) loses it.
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    if not text.isascii():
+        text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     return _not_letters.sub(" ", text)
 
 
+# Names repeat (the same given names, family names and patronymics over thousands of people): an
+# import or the benchmark's generator keys the same words again and again.
+_cached = functools.lru_cache(maxsize=50_000)
+
+
+@_cached
 def spelling_key(text: str) -> str:
     """A finer key that keeps the letters ``search_key`` merges (h and x; q, k and g), for ranking
     the exact spelling first ("Məmmədov" → "mamadov", "Xəlilov" → "xalilov", "Quliyev" → "quliav")."""
@@ -90,6 +102,7 @@ def spelling_key(text: str) -> str:
     return _spaces.sub(" ", text).strip()
 
 
+@_cached
 def search_key(text: str) -> str:
     """The loose search key of a name or a query ("Məmmədov" → "mamadov", "Xəlilov",
     "Khalilov" and "Халилов" → "halilov", "Quliyev" and "Кулиев" → "kulia")."""
@@ -106,17 +119,25 @@ def alternative_keys(name: str) -> list[str]:
     name besides the folded one ("Bağırov" → "bairov", "bakurov", "bairov"...), each once."""
     keys: dict[str, None] = {}
     for word in fold_case(name or "").split():
-        key = search_key(word)
-        rules = [(pattern, to) for pattern, to in ALTERNATIVES if pattern.search(word)]
-        for count in range(1, len(rules) + 1):
-            for chosen in itertools.combinations(rules, count):
-                spelt = word
-                for pattern, to in chosen:
-                    spelt = pattern.sub(to, spelt)
-                alternative = search_key(spelt)
-                if alternative and alternative != key:
-                    keys.setdefault(alternative, None)
+        keys.update(dict.fromkeys(_word_alternatives(word)))
     return list(keys)
+
+
+@_cached
+def _word_alternatives(word: str) -> tuple[str, ...]:
+    """The alternative keys of one case-folded word, in the order alternative_keys gives them."""
+    keys: dict[str, None] = {}
+    key = search_key(word)
+    rules = [(pattern, to) for pattern, to in ALTERNATIVES if pattern.search(word)]
+    for count in range(1, len(rules) + 1):
+        for chosen in itertools.combinations(rules, count):
+            spelt = word
+            for pattern, to in chosen:
+                spelt = pattern.sub(to, spelt)
+            alternative = search_key(spelt)
+            if alternative and alternative != key:
+                keys.setdefault(alternative, None)
+    return tuple(keys)
 
 
 def search_document(names: list[str]) -> str:

@@ -22,10 +22,10 @@ from django.core.files.storage import storages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.utils import bulk_create_with_history
 
 from victims import duplicates, images
 from victims.caching import forget_generation_on_commit
+from victims.copying import copy_history, copy_insert
 from victims.models import Citation, Event, NameVariant, Photo, Status, Victim
 from victims.normalize import initial_letter, search_document
 
@@ -231,8 +231,10 @@ def victims_bulk_create(
             raise ValidationError(error.messages, code="no_citation", params={"index": index}) from error
         _sign(victim, user=user, reason=reason)
     user = user if getattr(user, "pk", None) else None
-    bulk_create_with_history(victims, Victim, default_user=user, default_change_reason=reason or None,
-                             default_date=when)  # fmt: skip
+    # COPY, and the history rows copied in the database (victims.copying): the same rows as
+    # django-simple-history's bulk_create_with_history, without a model instance per history row.
+    copy_insert(victims, Victim)
+    copy_history(victims, Victim, user=user, reason=reason or None, when=when)
     for model, groups in ((NameVariant, variants), (Citation, citations)):
         rows = []
         for victim, group in zip(victims, groups, strict=True):
@@ -240,8 +242,8 @@ def victims_bulk_create(
                 row.victim = victim
                 rows.append(row)
         if rows:
-            bulk_create_with_history(rows, model, default_user=user, default_change_reason=reason or None,
-                                     default_date=when)  # fmt: skip
+            copy_insert(rows, model)
+            copy_history(rows, model, user=user, reason=reason or None, when=when)
     forget_generation_on_commit()
     return victims
 
