@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.db.models import Exists, OuterRef
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from victims import services
@@ -15,8 +18,10 @@ from victims.admin.base import (
     ReturnedToDraftFilter,
     WorkflowAdmin,
 )
+from victims.caching import cached_per_generation
 from victims.forms import EventAdminForm, VictimAdminForm, VictimPhotoFormSet
-from victims.models import Citation, Event, NameVariant, Photo, Victim
+from victims.models import Citation, Event, NameVariant, Photo, Place, Victim
+from victims.views import RegistryPaginator
 
 THUMB_BOX = 56  # pixels: the longest side of a thumbnail in the change list
 
@@ -50,8 +55,9 @@ class YearOfDeathFilter(admin.SimpleListFilter):
     parameter_name = "death_year"
 
     def lookups(self, request, model_admin):
-        years = Victim.objects.filter(death_date__isnull=False).dates("death_date", "year")
-        return [(str(day.year), str(day.year)) for day in years] + [("none", _("Not recorded"))]
+        # Reading the years scans every person (30 ms at 100,000): kept per registry generation.
+        years = cached_per_generation("admin:death-years", death_years)
+        return [(str(year), str(year)) for year in years] + [("none", _("Not recorded"))]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -77,6 +83,23 @@ class PhotoApprovalFilter(admin.SimpleListFilter):
         return queryset
 
 
+def death_years() -> list[int]:
+    return [day.year for day in Victim.objects.filter(death_date__isnull=False).dates("death_date", "year")]
+
+
+class PlaceOfDeathFilter(admin.RelatedOnlyFieldListFilter):
+    """The places someone died at, found per place through the foreign key's index (EXISTS) and kept
+    per registry generation: the stock filter read every person (``DISTINCT place_of_death_id``)."""
+
+    def field_choices(self, field, request, model_admin):
+        def choices():
+            died_here = Victim.objects.filter(place_of_death=OuterRef("pk"))
+            places = Place.objects.filter(Exists(died_here)).order_by("name")
+            return [(place.pk, str(place)) for place in places]
+
+        return cached_per_generation("admin:places-of-death", choices)
+
+
 @admin.register(Victim)
 class VictimAdmin(WorkflowAdmin):
     form = VictimAdminForm
@@ -90,7 +113,7 @@ class VictimAdmin(WorkflowAdmin):
         "category",
         "gender",
         YearOfDeathFilter,
-        ("place_of_death", admin.RelatedOnlyFieldListFilter),
+        ("place_of_death", PlaceOfDeathFilter),
         PhotoApprovalFilter,
         QualityFilter,
     ]
@@ -102,6 +125,9 @@ class VictimAdmin(WorkflowAdmin):
     autocomplete_fields = ["place_of_birth", "place_of_death", "burial_place"]
     prepopulated_fields = {"slug": ["family_name", "given_name"]}
     list_per_page = 100
+    # Counts kept per registry generation and query (counting 100,000 people takes 5–25 ms); deep
+    # pages read their ids by an index-only scan first.
+    paginator = RegistryPaginator
     # Skip the second count of the whole registry on a filtered or searched list (about 20 ms at 100,000).
     show_full_result_count = False
     fieldsets = [
@@ -156,11 +182,24 @@ class VictimAdmin(WorkflowAdmin):
         search_term = search_term.strip()
         if not search_term:
             return queryset, False
-        return queryset.filter(pk__in=Victim.objects.search(search_term).values("pk")), False
+        # The matches' ids first, then the change list in its own order: as a subquery, PostgreSQL
+        # expected a few thousand matches and walked the name index checking every person against
+        # the search (750 ms for a common family name at 100,000; 50 ms this way).
+        matches = list(Victim.objects.search(search_term).order_by().values_list("pk", flat=True))
+        return queryset.filter(pk__in=matches), False
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.victim_refresh_search(victim=form.instance)
+
+    def action_checkbox(self, obj):
+        """Django's checkbox (the same HTML), written without rendering a form widget's template for
+        each of the 100 rows (a third of the change list's time)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME, str(obj.pk), label,
+        )  # fmt: skip
 
     @admin.display(description=_("photo"))
     def thumbnail(self, obj):
