@@ -265,9 +265,9 @@ def markdown(data: dict) -> str:
             out.append(f"| {page} | " + " | ".join(counts) + f" | {timing} | {slow} |")
         out.append("")
     if data.get("admin"):
-        out += ["| admin | p50 ms | p95 ms | queries |", "| --- | ---: | ---: | ---: |"]
-        out += [f"| {r['page']} | {r.get('p50_ms', '-')} | {r.get('p95_ms', '-')} | {r.get('queries', r.get('status'))} |"
-                for r in data["admin"]] + [""]  # fmt: skip
+        out += ["| admin | p50 ms | p95 ms | CPU ms | queries |", "| --- | ---: | ---: | ---: | ---: |"]
+        out += [f"| {r['page']} | {r.get('p50_ms', '-')} | {r.get('p95_ms', '-')} | {r.get('cpu_ms', '-')} |"
+                f" {r.get('queries', r.get('status'))} |" for r in data["admin"]] + [""]  # fmt: skip
     if data.get("exchange"):
         out += [
             "| export / import | rows | seconds | rows/s | peak MB | file MB |",
