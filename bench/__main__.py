@@ -169,10 +169,10 @@ def judge(results, largest: int) -> None:
     judge_pages(results)
     search_rows = [r for r in data["search"] if r["size"] == largest]
     if search_rows:
-        worst = max(search_rows, key=lambda r: r["p95_ms"])
         note = "" if largest >= 100_000 else f"target is for 100,000; measured at {largest:,}"
-        results.target("search p95 (worst kind)", f"{worst['p95_ms']} ms {worst['kind']}",
-                       f"< {TARGETS['search_p95_ms']:.0f} ms", worst["p95_ms"] < TARGETS["search_p95_ms"], note)  # fmt: skip
+        for row in search_rows:
+            results.target(f"search p95: {row['kind']}", f"{row['p95_ms']} ms (SQL {row['sql_ms']} ms)",
+                           f"< {TARGETS['search_p95_ms']:.0f} ms", row["p95_ms"] < TARGETS["search_p95_ms"], note)  # fmt: skip
         with_sql = [r for r in search_rows if r["overhead"]]
         if with_sql:
             worst = max(with_sql, key=lambda r: r["overhead"])

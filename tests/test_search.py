@@ -210,3 +210,61 @@ def test_the_migration_rebuilds_the_stored_documents():
     person.refresh_from_db()
     assert person.search_document == search_document(services.victim_search_names(person))
     assert person in Victim.objects.search("Hatali")
+
+
+# A one-word search reads its nearest matches first (victims.views.RegistryPaginator): while the
+# page lies inside them, it is the page all matches give, and the count says "at least".
+@pytest.fixture
+def common_name(settings):
+    settings.PAGE_CACHE_ENABLED = False  # every request computes its page
+    exact = [VictimFactory(family_name="Məmmədov", given_name=f"Sınaq{n:02}") for n in range(70)]
+    near = [VictimFactory(family_name="Məmmədli", given_name=f"Testər{n:02}") for n in range(20)]
+    return exact, near
+
+
+def test_a_common_name_s_first_page_is_the_page_all_matches_give(client, common_name, monkeypatch):
+    from victims import views
+
+    nearest = client.get("/en/victims/", {"q": "Mammadov"})
+    monkeypatch.setattr(views, "NEAR_FIRST", ())
+    every = client.get("/en/victims/", {"q": "Mammadov"})
+    assert nearest.context["paginator"].count_is_lower_bound and not every.context["paginator"].count_is_lower_bound
+    assert list(nearest.context["victims"]) == list(every.context["victims"])
+    assert (nearest.context["result_count"], every.context["result_count"]) == (70, 90)
+
+
+def test_the_nearest_count_says_at_least_and_the_last_page_counts_them_all(client, common_name):
+    html = client.get("/en/victims/", {"q": "Mammadov"}).content.decode()
+    assert "At least 70 people found for “Mammadov”." in html and "Page 1." in html and "Page 1 of" not in html
+    assert 'href="?q=Mammadov&amp;page=2"' in html
+    last = client.get("/en/victims/", {"q": "Mammadov", "page": 2})
+    assert last.context["result_count"] == 90 and not last.context["paginator"].count_is_lower_bound
+    assert {v.family_name for v in last.context["victims"]} == {"Məmmədov", "Məmmədli"}
+    assert "90 people found for “Mammadov”." in last.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("az", "“Mammadov” sorğusu üzrə ən azı 70 nəfər tapıldı."), ("ru", "По запросу «Mammadov» найдено не менее 70 человек.")],
+)
+def test_the_at_least_count_is_translated(client, common_name, language, text):
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override(language):
+        url = reverse("victims:victim_list")
+    html = client.get(url, {"q": "Mammadov"}).content.decode()
+    assert text in html
+
+
+def test_a_sorted_or_multi_word_search_counts_every_match(client, common_name):
+    for query in ({"q": "Mammadov", "sort": "name"}, {"q": "Mammadov Sinaq05"}):
+        assert not client.get("/en/victims/", query).context["paginator"].count_is_lower_bound
+
+
+def test_the_nearest_first_page_runs_a_fixed_number_of_queries(client, common_name, django_assert_num_queries):
+    client.get("/en/victims/", {"q": "Mammadov"})  # the count cache and the places, once
+    # The generation, the places of death, the threshold and the nearest matches, their photos; in
+    # a test's own transaction the threshold's transaction is a savepoint (three statements more).
+    with django_assert_num_queries(8):
+        assert client.get("/en/victims/", {"q": "Mammadov"}).context["paginator"].count_is_lower_bound
