@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "victims.api.http.PublicApiMiddleware",
     # Before sessions, translation and authentication: a cached public page skips them all.
     "victims.caching.PublicPageCacheMiddleware",
+    # An anonymous GET of a public page, rendered: skips PER_VISITOR_MIDDLEWARE below (common/shortpath.py).
+    "common.shortpath.PublicShortPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -100,6 +102,21 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# What a public page (victims.caching.public_page) asked for with GET or HEAD by a visitor with no
+# session or messages cookie does not need: there is no session to load, no user signed in, no form
+# to check, no second factor, no sign-in attempt and nothing written. Every other request, the admin,
+# the staff pages, the contribution forms, sign-in and the API among them, runs all of MIDDLEWARE.
+PER_VISITOR_MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "memorial.security.RequireTwoFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

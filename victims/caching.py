@@ -42,7 +42,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
-from common import replica
+from common import replica, shortpath
 
 
 def _release() -> str:
@@ -173,7 +173,8 @@ def public_page(view):
 
     wrapped.__name__ = getattr(view, "__name__", "public_page")
     wrapped.__doc__ = view.__doc__
-    return wrapped
+    # Anonymous GETs of this view skip the per-visitor middleware (common.shortpath).
+    return shortpath.mark_public(wrapped)
 
 
 public_page_method = method_decorator(public_page, name="dispatch")
