@@ -6,6 +6,8 @@ with no real secret key or with ``DEBUG`` on. See ``.env.example`` for every var
 """
 
 import datetime
+import hashlib
+import hmac
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -402,6 +404,17 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default=CONTACT_EMAIL)
 CONTRIBUTIONS_PER_HOUR = env.int("CONTRIBUTIONS_PER_HOUR", default=5)
 # Candles lit per address and hour (contributions.candles); one per person, browser and day anyway.
 CANDLES_PER_HOUR = env.int("CANDLES_PER_HOUR", default=30)
+# ALTCHA proof of work on the visitors' forms (contributions.proofofwork). Challenges are signed with
+# ALTCHA_HMAC_KEY, by default derived from the secret key (changing either makes pending challenges
+# invalid, nothing else); a solution counts once and expires after ALTCHA_EXPIRES_SECONDS. ALTCHA_COST
+# is the PBKDF2 iterations per attempt (about 256 attempts: a second or so in a phone's browser).
+ALTCHA_HMAC_KEY = env.str("ALTCHA_HMAC_KEY", default="") or hmac.new(
+    SECRET_KEY.encode(), b"memorial.contributions.altcha", hashlib.sha256
+).hexdigest()
+if len(ALTCHA_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("ALTCHA_HMAC_KEY must be at least 32 characters (or unset: derived from the secret key).")
+ALTCHA_COST = env.int("ALTCHA_COST", default=5000)
+ALTCHA_EXPIRES_SECONDS = env.int("ALTCHA_EXPIRES_SECONDS", default=60 * 60)
 
 # While the database is away, one line per this many seconds (memorial.security.DatabaseOutageLog).
 DATABASE_OUTAGE_LOG_SECONDS = env.int("DATABASE_OUTAGE_LOG_SECONDS", default=60)

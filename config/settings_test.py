@@ -18,3 +18,7 @@ SITE_URL = "http://testserver"
 
 # Tests change the registry and read the page at once, also across threads (the live server).
 REGISTRY_GENERATION_TTL = 0
+
+# The proof of work is real in tests, only cheaper: a Python solver (tests/proofofwork.py) solves a
+# challenge in milliseconds instead of a second. One browser test runs the production cost.
+ALTCHA_COST = 20

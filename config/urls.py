@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
-from contributions import candles
+from contributions import candles, proofofwork
 from memorial import health, twofactor, views
 from victims.api.endpoints import api
 from victims.caching import public_page
@@ -37,6 +37,8 @@ urlpatterns = [
     ),
     path("robots.txt", robots_txt, name="robots_txt"),
     path("candles/<uuid:person>/", candles.candles, name="candles"),
+    # Outside the language prefix: nginx keeps /az/, /en/ and /ru/ pages, and a challenge is for one visitor.
+    path("altcha/challenge/", proofofwork.challenge_view, name="altcha_challenge"),
     path("api/v1/", api.urls),
     path("oembed", oembed, name="oembed"),
     path("data/files/<str:name>", dataset_file, name="dataset_file"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.partialdates import iso_partial_date, parse_iso_partial_date
 from contributions.models import CANDLE_MESSAGE_LIMIT, TEXT_LIMIT, Contribution, Kind
+from contributions.proofofwork import AltchaField
 from victims import images
 
 PDF_MAGIC = b"%PDF-"
@@ -24,7 +25,7 @@ def long_text(label, *, required: bool = False, help_text: str = "", limit: int 
 
 class SenderForm(forms.ModelForm):
     """Who sends it and that they agree to the privacy notice; a field robots fill and people
-    never see (the honeypot)."""
+    never see (the honeypot); the ALTCHA proof of work (contributions.proofofwork)."""
 
     submitter_name = forms.CharField(label=_("Your name"), max_length=200)
     submitter_email = forms.EmailField(
@@ -35,9 +36,10 @@ class SenderForm(forms.ModelForm):
         error_messages={"required": _("Please agree to the privacy notice, or we cannot keep what you send.")},
     )
     website = forms.CharField(label=_("Leave this field empty"), required=False)
+    altcha = AltchaField()
 
     honeypot_tripped = False
-    SENDER_FIELDS = ["submitter_name", "submitter_email", "consent", "website"]
+    SENDER_FIELDS = ["submitter_name", "submitter_email", "consent", "website", "altcha"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

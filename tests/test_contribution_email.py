@@ -6,6 +6,7 @@ import pytest
 
 from contributions import services
 from contributions.models import Contribution, ContributionStatus
+from tests.proofofwork import solved
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def test_receipt_with_withdraw_link_in_the_senders_language(client, smtp, django
         response = client.post(
             _path("ru"),
             {"family_name": "Testova", "given_name": "Nigar", "message": "Synthetic.", "relation": "Synthetic cousin",
-             "submitter_name": "Aysel Testova", "submitter_email": "aysel@example.org", "consent": "on"},
+             "submitter_name": "Aysel Testova", "submitter_email": "aysel@example.org", "consent": "on", **solved()},
             HTTP_HOST="localhost",
         )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]

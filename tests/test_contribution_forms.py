@@ -14,6 +14,7 @@ from PIL import Image
 
 from contributions.models import Contribution, ContributionStatus, Kind
 from tests.factories import ContributionFactory, VictimFactory
+from tests.proofofwork import solved
 from tests.public_fixtures import portrait_upload
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,9 @@ TESTIMONY = "/en/contribute/testimony/"
 
 
 def sender(**extra) -> dict:
-    return {"submitter_name": "Aysel Testova", "submitter_email": "aysel@example.org", "consent": "on", **extra}
+    """Who sends it, and a freshly solved proof of work (each solution counts once)."""
+    return {"submitter_name": "Aysel Testova", "submitter_email": "aysel@example.org", "consent": "on",
+            **solved(), **extra}  # fmt: skip
 
 
 def a_testimony(**extra) -> dict:
