@@ -97,11 +97,14 @@ def test_other_methods_are_refused(client):
     assert not Candle.objects.exists()
 
 
-def hide(person, status: str, user) -> None:
+def hide(person, status: str, user):
+    """Withdraw ``person``, or merge it into a new published record (returned)."""
     if status == Status.MERGED:
-        merging.victim_merge(keep=VictimFactory(), merged=person, user=user)
-    else:
-        services.record_transition(record=person, to_status=status, user=user)
+        keep = VictimFactory()
+        merging.victim_merge(keep=keep, merged=person, user=user)
+        return keep
+    services.record_transition(record=person, to_status=status, user=user)
+    return None
 
 
 @pytest.mark.parametrize("status", [Status.WITHDRAWN, Status.MERGED])
@@ -109,12 +112,14 @@ def test_a_person_no_longer_published_has_no_candles(client, superuser, status):
     person = VictimFactory()
     client.post(endpoint(person), headers=SAME_ORIGIN)
     ContributionFactory(kind=Kind.CANDLE_MESSAGE, victim=person, message="Approved", status=ContributionStatus.ACCEPTED)
-    hide(person, status, superuser)
+    keep = hide(person, status, superuser)
     assert client.get(endpoint(person)).status_code == 404
     assert client.post(endpoint(person), headers=SAME_ORIGIN).status_code == 404
     assert Client().post(endpoint(person), headers=SAME_ORIGIN).status_code == 404
     assert client.get(f"/en/contribute/candle/{person.slug}/").status_code == 404
     assert Candle.objects.count() == 1
+    if keep is not None:  # the merge moved the candle (contributions.merging): the kept record counts it
+        assert client.get(endpoint(keep)).json() == {"count": 1, "text": "1 candle", "lit": True}
 
 
 @pytest.mark.parametrize("status", [Status.DRAFT, Status.REVIEW])
