@@ -389,7 +389,9 @@ def test_pages_carry_the_security_headers(client, url):
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
     assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
-    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    # Opener isolation where there is something per visitor; public pages are the same for all.
+    expected_coop = "same-origin" if url.startswith("/admin/") else "unsafe-none"
+    assert response["Cross-Origin-Opener-Policy"] == expected_coop
     policy = response["Permissions-Policy"]
     for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
         assert feature in policy
@@ -701,3 +703,25 @@ def test_the_probes_requests_against_gunicorn_as_deployed(gunicorn_as_deployed):
     log = log_path.read_text()
     assert "no-body response" not in log, log
     assert "Internal Server Error" not in log and "Error handling request" not in log, log
+
+
+@pytest.mark.django_db
+def test_opener_isolation_stays_where_a_visitor_has_something_of_their_own(client, settings):
+    """Public pages answer ``unsafe-none`` (a new renderer per page broke Lighthouse's trace);
+    everything else keeps ``same-origin``: the admin, staff pages, sign-in, the visitors' forms, the
+    API, and a public page served again from the page cache keeps what it was stored with."""
+    settings.PAGE_CACHE_ENABLED = True
+    for url in ("/en/", "/en/sources/", "/az/", "/ru/"):
+        first, second = client.get(url), client.get(url)
+        assert first.status_code == second.status_code == 200, url
+        assert first["Cross-Origin-Opener-Policy"] == "unsafe-none", url
+        assert second["Cross-Origin-Opener-Policy"] == "unsafe-none", url
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        forms = [reverse("contributions:testimony")]
+    for url in ("/admin/login/", *forms):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin", url

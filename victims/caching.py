@@ -168,6 +168,12 @@ def public_page(view):
         response = conditional(request, *args, **kwargs)
         # The same bytes for every visitor, but always revalidated: a withdrawn record goes at once.
         patch_cache_control(response, no_cache=True)
+        # No opener isolation on a page that is the same for every visitor: with
+        # SECURE_CROSS_ORIGIN_OPENER_POLICY's "same-origin" a tab opened on about:blank (Lighthouse)
+        # must commit the page in a new renderer process, and Chromium's trace then loses the
+        # page's navigationStart now and then (NO_NAVSTART; docs/testing.md). The admin, staff
+        # pages, sign-in and the visitors' forms keep "same-origin" (SecurityMiddleware's default).
+        response.setdefault("Cross-Origin-Opener-Policy", "unsafe-none")
         response.page_cacheable = True
         return response
 
