@@ -227,3 +227,10 @@ def smtp(settings):
     settings.SITE_URL = "https://memorial.example.org"
     yield inbox
     controller.stop()
+
+
+@pytest.fixture(scope="module")
+def axe():
+    """axe-core for ``tests.test_accessibility.audit``, loaded once per test module."""
+    module = pytest.importorskip("axe_playwright_python.sync_playwright")
+    return module.Axe()

@@ -23,12 +23,6 @@ COUNT = {"en": ("0 candles", "1 candle"), "ru": ("0 свечей", "1 свеча
 LIT = {"en": "You lit a candle today", "ru": "Сегодня вы зажгли свечу"}
 
 
-@pytest.fixture(scope="module")
-def axe():
-    module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    return module.Axe()
-
-
 def person_url(person, language: str) -> str:
     with translation.override(language):
         return person.get_absolute_url()

@@ -18,12 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CASES = [("en", PHONE), ("az", DESKTOP)]
 
 
-@pytest.fixture(scope="module")
-def axe():
-    module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    return module.Axe()
-
-
 def url(name: str, language: str, *args) -> str:
     with translation.override(language):
         return reverse(f"contributions:{name}", args=args)

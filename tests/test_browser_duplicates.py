@@ -16,12 +16,6 @@ from victims.models import Status, Victim
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def axe():
-    module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    return module.Axe()
-
-
 def test_editor_reviews_a_pair_and_merges_it(browser, live_server, django_user_model, screenshot, axe):
     make_user(django_user_model, "editor", "Editor")
     place = PlaceFactory(name_en="Synthetic Street")

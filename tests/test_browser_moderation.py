@@ -21,12 +21,6 @@ from victims.models import Photo, Status, Victim
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(scope="module")
-def axe():
-    module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    return module.Axe()
-
-
 def visitor_page(browser, viewport):
     context = browser.new_context(viewport=viewport, locale="en-GB")
     page = context.new_page()

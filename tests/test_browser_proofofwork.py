@@ -25,12 +25,6 @@ LABEL = {"en": "I am not a robot", "az": "Mən robot deyiləm", "ru": "Я не �
 CHECKED = {"en": "Checked: you may send", "az": "Yoxlanıldı: göndərə bilərsiniz", "ru": "Проверено: можно отправлять"}
 
 
-@pytest.fixture(scope="module")
-def axe():
-    module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    return module.Axe()
-
-
 def url(name: str, language: str, *args) -> str:
     with translation.override(language):
         return reverse(f"contributions:{name}", args=args)

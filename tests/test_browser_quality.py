@@ -13,12 +13,6 @@ from tests.test_browser_admin import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def axe():
-    module = pytest.importorskip("axe_playwright_python.sync_playwright")
-    return module.Axe()
-
-
 def test_editor_opens_data_quality_and_follows_a_line(browser, live_server, django_user_model, screenshot, axe):
     make_user(django_user_model, "editor", "Editor")
     VictimFactory(family_name="Testova", given_name="Nigar")

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from victims import duplicates, services
-from victims.models import Gender, NameVariant, Script, Status, VariantKind, Victim
+from victims.models import Gender, NameVariant, Script, Status, VariantKind, Victim, VictimSlug
 
 # The person's own facts, in the order the merge preview shows them. Dates travel with their
 # precision (and the date of death with its time): one choice each.
@@ -221,11 +221,28 @@ def victim_merge(*, keep: Victim, merged: Victim, user=None, choices: dict[str, 
     return plan
 
 
+_REDIRECT_FIELDS = ("pk", "slug", "status", "merged_into")
+
+
+def moved_to(*, slug: str | None = None, uuid=None) -> Victim | None:
+    """Where an address (a slug, or a UUID) that names no published person now answers: a merged
+    record's kept record, a former slug's person; ``None`` for a 404. The person pages and the API
+    both answer with it."""
+    found = {"uuid": uuid} if uuid is not None else {"slug": slug}
+    victim = Victim.objects.only(*_REDIRECT_FIELDS).filter(**found).first()
+    if victim is None and slug is not None:
+        former = VictimSlug.objects.filter(slug=slug).values_list("victim_id", flat=True).first()
+        if former is None:
+            return None
+        victim = Victim.objects.only(*_REDIRECT_FIELDS).get(pk=former)
+    return victim_redirect_target(victim) if victim is not None else None
+
+
 def victim_redirect_target(victim: Victim) -> Victim | None:
     """The record whose page answers for ``victim``'s addresses: itself when published, the kept
     record when merged (following earlier merges); ``None`` when nothing public answers."""
     seen = set()
     while victim.status == Status.MERGED and victim.merged_into_id and victim.pk not in seen:
         seen.add(victim.pk)
-        victim = Victim.objects.only("pk", "slug", "status", "merged_into").get(pk=victim.merged_into_id)
+        victim = Victim.objects.only(*_REDIRECT_FIELDS).get(pk=victim.merged_into_id)
     return victim if victim.status == Status.PUBLISHED else None

@@ -29,8 +29,8 @@ from victims.caching import cached_per_generation, public_page, public_page_meth
 from victims.citing import record_citations
 from victims.embeds import oembed_link
 from victims.filters import RegistryFilterForm
-from victims.merging import victim_redirect_target
-from victims.models import Citation, Event, Place, Source, SourceKind, Victim, VictimSlug
+from victims.merging import moved_to
+from victims.models import Citation, Event, Place, Source, SourceKind, Victim
 from victims.normalize import AZ_ALPHABET, search_key
 from victims.stats import registry_charts
 
@@ -218,22 +218,10 @@ class VictimDetailView(DetailView):
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
-            target = self.moved_to(kwargs["slug"])
+            target = moved_to(slug=kwargs["slug"])
             if target is None:
                 raise
             return HttpResponsePermanentRedirect(target.get_absolute_url())
-
-    @staticmethod
-    def moved_to(slug: str) -> Victim | None:
-        """Where an address that names no published person now answers: a merged record's kept
-        record, a former slug's person (victims.merging); ``None`` for a 404."""
-        victim = Victim.objects.only("pk", "slug", "status", "merged_into").filter(slug=slug).first()
-        if victim is None:
-            former = VictimSlug.objects.filter(slug=slug).values_list("victim_id", flat=True).first()
-            if former is None:
-                return None
-            victim = Victim.objects.only("pk", "slug", "status", "merged_into").get(pk=former)
-        return victim_redirect_target(victim)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

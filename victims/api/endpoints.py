@@ -40,10 +40,10 @@ from victims.api.schemas import (
 from victims.caching import cached_per_generation, registry_generation
 from victims.filters import RegistryFilterForm
 from victims.links import slug_url_maker
-from victims.merging import victim_redirect_target
+from victims.merging import moved_to
 from victims.models import Citation, Event, Place, Source, Status, Victim
 from victims.stats import registry_charts, registry_summary
-from victims.views import RegistryPaginator, VictimDetailView
+from victims.views import RegistryPaginator
 
 api = NinjaAPI(
     title="Black January Memorial API",
@@ -223,16 +223,6 @@ def _published_person(key: str) -> Victim | None:
         return people.filter(slug=key).first()
 
 
-def _moved_person(key: str) -> Victim | None:
-    """Where a key that names no published person now answers, as on the person pages: the kept
-    record of a merged one, the person a former slug named; None when nothing public answers."""
-    try:
-        victim = Victim.objects.only("pk", "slug", "status", "merged_into").filter(uuid=uuid.UUID(key)).first()
-    except ValueError:
-        return VictimDetailView.moved_to(key)
-    return victim_redirect_target(victim) if victim is not None else None
-
-
 class PermanentRedirect(HttpResponsePermanentRedirect):
     """308: permanent, and the method and query kept (301 lets a client change a HEAD or a future
     method into GET; an API's clients read the status, so the precise one is given)."""
@@ -253,7 +243,10 @@ def person(request, key: str, query: Query[LanguageQuery]):
         raise Http404
     victim = _published_person(key)
     if victim is None:
-        target = _moved_person(key)
+        try:
+            target = moved_to(uuid=uuid.UUID(key))
+        except ValueError:
+            target = moved_to(slug=key)
         if target is None:
             raise Http404
         query_string = request.META.get("QUERY_STRING", "")
