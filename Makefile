@@ -87,10 +87,14 @@ stack: content services
 stack-stop: venv
 	$(PY) -m stack down
 
+# The links the site builds (canonical, sitemap, feeds, the dataset's) point at the address served,
+# unless SITE_URL is set.
+RUN_SITE_URL = $(or $(SITE_URL),http://$(HOST):$(PORT))
+
 run: content superuser static
-	$(PY) manage.py publish_dataset
+	SITE_URL=$(RUN_SITE_URL) $(PY) manage.py publish_dataset
 	@echo "Serving the memorial on http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/); Ctrl-C stops it."
-	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(RUN_SITE_URL) DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -34,3 +34,19 @@ def test_make_passes_its_host_and_port_to_the_command():
     )
     [line] = [line for line in result.stdout.splitlines() if "ensure_local_superuser" in line]
     assert line.endswith("ensure_local_superuser --site-url http://127.0.0.2:8123")
+
+
+def test_make_run_builds_links_for_the_address_it_serves():
+    result = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True, check=True)
+    lines = [line for line in result.stdout.splitlines() if "runserver" in line or "publish_dataset" in line]
+    assert len(lines) == 2
+    assert all(line.startswith("SITE_URL=http://127.0.0.1:8123 ") for line in lines), lines
+
+
+def test_a_site_url_given_wins():
+    result = subprocess.run(
+        ["make", "-n", "run", "PORT=8123", "SITE_URL=https://memorial.example.org"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    [line] = [line for line in result.stdout.splitlines() if "runserver" in line]
+    assert line.startswith("SITE_URL=https://memorial.example.org ")
