@@ -6,9 +6,11 @@ services of ``victims.exchange`` behind them), so that the process's peak reside
 (``VmHWM``, the high-water mark of its resident set) is the job's own. The process's memory after Django has started is reported
 too: the difference is what the job itself needed.
 
-Imports are measured twice and never kept (each runs inside a transaction that is rolled back):
-the unchanged CSV export read back (every row matched by UUID, nothing to change), and the same
-rows as new people (no UUID, other generated names), which also runs the duplicate gate.
+Imports are measured three times and never kept (each runs inside a transaction that is rolled
+back): the unchanged CSV export read back (every row matched by UUID, nothing to change); the first
+10,000 of the same rows as new people (no UUID, other generated names) with the duplicate gate
+looking at every row (issue 19's figure); and all of them as new people confirmed at once, which
+skips the gate's look-up (no verdict: kept to compare with earlier runs).
 """
 
 from __future__ import annotations
@@ -114,18 +116,20 @@ def measure(size: int, *, log=print) -> list[dict]:
         add("import csv (unchanged)", result, goal, _fast(result))
         new = FOLDER / "new-people.csv"
         new_people_csv(csv_export, new)
-        result = run_job({"action": "import", "path": str(new), "confirm_duplicates": True})
-        add("import csv (new people)", result, goal, _fast(result))
-        # The row above confirms every row at once, which skips the gate's look-up. Here every
-        # row is confirmed by its number: the gate looks each one up (and holds none back).
+        # Issue 19's figure: new people with the duplicate gate looking at every row. Every row is
+        # confirmed by its number, so the gate looks each one up (and holds none back: all are written).
         sample = FOLDER / "new-people-gate.csv"
         count = _head(new, sample, GATE_SAMPLE)
         result = run_job({"action": "import", "path": str(sample), "confirm_rows": count})
-        add(f"import csv (new, gate looking, {count:,})", result, goal, _fast(result))
+        add(f"import csv (new people, gate looking at every row, {count:,})", result, goal, _fast(result))
+        # Kept for comparison with earlier runs, without a verdict: confirming every row at once skips
+        # the gate's look-up, so this is not the import the issue asks for.
+        result = run_job({"action": "import", "path": str(new), "confirm_duplicates": True})
+        add("import csv (new people, gate skipped)", result)
     return rows
 
 
-GATE_SAMPLE = 5_000  # rows of the "gate looking" import (it runs at a few hundred rows/s)
+GATE_SAMPLE = 10_000  # rows of the "gate looking" import, of the new-people file's 94,000 at 100,000
 
 
 def _head(source: Path, target: Path, rows: int) -> int:

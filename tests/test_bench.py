@@ -233,3 +233,34 @@ def test_the_duplicates_section_times_the_scoring_the_pages_and_one_rescoring(re
     assert results.data["targets"][0]["what"] == "duplicates page p95"
     assert results.data["targets"][0]["verdict"] in ("PASS", "MISS")
     assert "Duplicates at 50 people" in capsys.readouterr().out
+
+
+def test_issue_19_import_verdict_is_the_import_with_the_gate_looking(monkeypatch, tmp_path):
+    """The import target's PASS/MISS comes from new people checked by the duplicate gate row by row;
+    the import confirming every row at once (which skips the gate's look-up) is kept without a verdict."""
+    from bench import exchange
+    from bench.__main__ import judge
+    from bench.report import Results
+
+    monkeypatch.setattr(exchange, "FOLDER", tmp_path)
+    jobs = []
+
+    def run_job(job):
+        jobs.append(job)
+        if job["action"] == "export" and job["format"] == "csv":
+            tmp_path.joinpath("people.csv").write_text("uuid,family_name,given_name,display_name,slug\n" + "x,A,B,,s\n" * 3)
+        fast = job["action"] == "import" and job.get("confirm_duplicates") is True
+        return {"rows": 3, "seconds": 1.0, "rows_per_second": 3000 if fast else 150, "peak_mb": 1.0, "job_mb": 0.5,
+                "file_mb": 0.1}  # fmt: skip
+
+    monkeypatch.setattr(exchange, "run_job", run_job)
+    results = Results({"size": 1000, "only": ["exchange"]})
+    results.data["exchange"] = exchange.measure(1000, log=lambda *a: None)
+    judge(results, 1000)
+
+    gate = next(job for job in jobs if job.get("confirm_rows"))
+    assert gate["confirm_rows"] == 3  # every row confirmed by its number: the gate looks each one up
+    verdicts = {t["what"]: (t["figure"], t["verdict"]) for t in results.data["targets"]}
+    assert verdicts["import csv (new people, gate looking at every row, 3)"] == ("150 rows/s, 1.0 MB", "MISS")
+    assert not [what for what in verdicts if "gate skipped" in what or what == "import csv (new people)"]
+    assert "import csv (new people, gate skipped)" in [row["job"] for row in results.data["exchange"]]
