@@ -18,7 +18,9 @@ MAX_CANDIDATES = 5  # likely duplicates shown per row
 # Word similarity of the name's key against every stored name form (served by the GIN trigram
 # index), kept to people whose date of death could be the same or who died in the same place; at
 # most MAX_CANDIDATES per row. One statement for a whole chunk (a LATERAL join over the chunk's
-# keys), which the ORM cannot express; table and column names come from the models.
+# keys), which the ORM cannot express; table and column names come from the models. The outer
+# ORDER BY keeps each row's candidates nearest first: the join with the places does not keep the
+# order of the LATERAL (a hash join gave them in the places' order, people without a place last).
 LIKELY_DUPLICATES_SQL = """
     SELECT k.idx, v.id, v.uuid, v.display_name, v.death_date, v.death_precision, p.slug, v.sim
     FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::date[], %s::bigint[]) AS k(idx, key, lo, hi, place)
@@ -36,6 +38,7 @@ LIKELY_DUPLICATES_SQL = """
         LIMIT %s
     ) v
     LEFT JOIN {place} p ON p.{place_id} = v.place_of_death
+    ORDER BY k.idx, v.sim DESC, v.id
 """
 
 
