@@ -248,7 +248,8 @@ def test_issue_19_import_verdict_is_the_import_with_the_gate_looking(monkeypatch
     def run_job(job):
         jobs.append(job)
         if job["action"] == "export" and job["format"] == "csv":
-            tmp_path.joinpath("people.csv").write_text("uuid,family_name,given_name,display_name,slug\n" + "x,A,B,,s\n" * 3)
+            header = "uuid,family_name,given_name,display_name,slug\n"
+            tmp_path.joinpath("people.csv").write_text(header + "x,A,B,,s\n" * 3)
         fast = job["action"] == "import" and job.get("confirm_duplicates") is True
         return {"rows": 3, "seconds": 1.0, "rows_per_second": 3000 if fast else 150, "peak_mb": 1.0, "job_mb": 0.5,
                 "file_mb": 0.1}  # fmt: skip

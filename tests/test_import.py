@@ -406,10 +406,12 @@ def test_duplicate_gate_lists_the_nearest_first_whatever_the_places():
     day = datetime.date(1990, 1, 20)
     exact = VictimFactory(family_name="Sınaqlı", given_name="Aydın", slug="test-sinaqli-aydin", death_date=day)
     near = [
-        VictimFactory(family_name="Sınaqlı", given_name=given, slug=f"test-sinaqli-{n}", death_date=day, place_of_death=place)
+        VictimFactory(family_name="Sınaqlı", given_name=given, slug=f"test-sinaqli-{n}", death_date=day,
+                      place_of_death=place)
         for n, (given, place) in enumerate([("Aydan", street), ("Aydınə", hospital), ("Ayan", street)])
     ]  # fmt: skip
-    row = {"uuid": "", "family_name": "Sınaqlı", "given_name": "Aydın", "category": "killed", "death_date": "1990-01-20"}
+    row = {"uuid": "", "family_name": "Sınaqlı", "given_name": "Aydın", "category": "killed",
+           "death_date": "1990-01-20"}  # fmt: skip
     with connection.cursor() as cursor:  # the plan PostgreSQL chose at 100,000 people: a hash join with the places
         cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute("SET LOCAL enable_mergejoin = off")
