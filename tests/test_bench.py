@@ -3,6 +3,8 @@ services compute them) and the harness parts that need no gunicorn."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -11,6 +13,7 @@ from bench import generate, queries, search
 from bench.__main__ import sizes_for
 from bench.load import parse_wrk
 from bench.report import percentile
+from tests.factories import VictimFactory
 from victims import services
 from victims.models import Citation, NameVariant, Photo, Victim
 from victims.normalize import initial_letter, search_document
@@ -265,3 +268,22 @@ def test_issue_19_import_verdict_is_the_import_with_the_gate_looking(monkeypatch
     assert verdicts["import csv (new people, gate looking at every row, 3)"] == ("150 rows/s, 1.0 MB", "MISS")
     assert not [what for what in verdicts if "gate skipped" in what or what == "import csv (new people)"]
     assert "import csv (new people, gate skipped)" in [row["job"] for row in results.data["exchange"]]
+
+
+def test_gate_comparison_finds_the_gate_and_its_reference_alike(db):
+    """bench.gate compares the duplicate gate with the reference statement row by row: the same
+    candidates in the same order, and the person a near duplicate was made from among them."""
+    from bench import gate
+
+    day = datetime.date(1990, 1, 20)
+    stored = [VictimFactory(family_name=family, given_name=given, slug=f"test-gate-{n}", death_date=day)
+              for n, (family, given) in enumerate([("Sınaqlı", "Aydın"), ("Sınaqova", "Nigar"), ("Testov", "Elçin"),
+                                                   ("Sınaqlı", "Aydan"), ("Testova", "Nigar")])]  # fmt: skip
+    rows = list(Victim.objects.filter(pk__in=[v.pk for v in stored]).order_by("id").values(
+        "id", "family_name", "given_name", "death_date", "death_precision", "place_of_death_id"))  # fmt: skip
+
+    result = gate.compare("near duplicates", gate.near_duplicates(rows, []), [row["id"] for row in rows])
+
+    assert result["differing"] == 0
+    assert result["held"] == len(rows)
+    assert result["found_their_person"] >= 4  # one misspelling may fall under the threshold
