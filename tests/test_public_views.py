@@ -651,7 +651,7 @@ def test_deep_pages_show_the_rows_an_offset_would(client, params):
 
     bulk_people(190, photos=False)
     Victim.objects.update(search_document="sinaq")  # every person matches the search, equally
-    form = RegistryFilterForm(params, places=list(Place.objects.all()))
+    form = RegistryFilterForm(params, places=[(place.slug, place.name) for place in Place.objects.all()])
     ordered = list(form.apply(Victim.objects.published()).values_list("pk", flat=True))
     assert len(ordered) > 60
     for page in range(2, (len(ordered) - 1) // 60 + 2):

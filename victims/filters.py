@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from common.january1990 import FIRST_DAY, LAST_DAY, MEMORIAL_DAY
-from victims.models import Category, Citation, Gender, Place, VictimQuerySet
+from victims.models import Category, Citation, Gender, VictimQuerySet
 from victims.normalize import AZ_ALPHABET
 
 AGE_GROUPS: dict[str, tuple[int, int | None]] = {
@@ -64,13 +64,14 @@ class RegistryFilterForm(forms.Form):
     source = forms.SlugField(label=_("Source"), required=False, max_length=200)
     letter = forms.ChoiceField(label=_("Letter"), required=False, choices=[("", "")] + [(c, c) for c in AZ_ALPHABET])
 
-    def __init__(self, *args, places: list[Place] | None = None, **kwargs):
+    def __init__(self, *args, places: list[tuple[str, str]] | None = None, **kwargs):
+        """``places``: the place filter's choices, (slug, name)."""
         super().__init__(*args, **kwargs)
         anything = pgettext_lazy("filter", "Any")
         self.fields["category"].choices = [("", anything), *Category.choices]
         self.fields["gender"].choices = [("", anything), *Gender.choices]
         self.fields["age"].choices = [("", anything), *[(key, key.replace("-", "–")) for key in AGE_GROUPS]]
-        self.fields["place"].choices = [("", anything), *[(p.slug, p.name) for p in places or []]]
+        self.fields["place"].choices = [("", anything), *(places or [])]
         self.fields["died"].choices = [("", anything), *DIED_CHOICES]
         self.fields["sort"].choices = [
             ("", _("Best match / A–Z")),

@@ -62,6 +62,18 @@ def nearest_names(query: str, limit: int = 5) -> list[Victim]:
     return people
 
 
+def death_place_choices() -> list[tuple[str, str]]:
+    """The place filter's choices, (slug, name in the active language) of every place where a
+    published person died, by name: kept per registry generation, so that a change shows at once."""
+
+    def choices() -> list[tuple[str, str]]:
+        # EXISTS is answered by the foreign-key index per place; a DISTINCT over the join read every person.
+        died_here = Victim.objects.published().filter(place_of_death=OuterRef("pk"))
+        return [(place.slug, place.name) for place in Place.objects.filter(Exists(died_here)).order_by("name")]
+
+    return cached_per_generation("death-places", choices)
+
+
 class RegistryPaginator(Paginator):
     """The registry's pages: counts kept per registry generation, a search's first page and its
     count from one query, and deep pages through their ids.
@@ -74,8 +86,14 @@ class RegistryPaginator(Paginator):
       people); pages past the first read their rows' ids by an index-only scan first (16 ms).
     """
 
-    def __init__(self, *args, count_with_first_page: bool = False, near_first: tuple[float, ...] = (), **kwargs):
+    def __init__(
+        self, *args, count_with_first_page: bool = False, near_first: tuple[float, ...] = (), count_key: str = "",
+        **kwargs,
+    ):  # fmt: skip
         super().__init__(*args, **kwargs)
+        # What the count is kept under: by default the query's SQL; a caller that knows what decides the
+        # rows says so more cheaply (compiling the query for its key cost as much as running it).
+        self.count_key = count_key
         self.count_with_first_page = count_with_first_page
         self.near_first = near_first
         # True when ``count`` counts only the nearest matches (see _nearest_page): there may be more.
@@ -92,6 +110,8 @@ class RegistryPaginator(Paginator):
         for threshold in self.near_first if self._wanted else ():
             if (nearest := self._nearest_page(threshold)) is not None:
                 return nearest
+        if self.count_key:
+            return cached_per_generation("count:" + self.count_key, self._count_uncached)
         try:
             sql, params = queryset.query.sql_with_params()
         except EmptyResultSet:  # .none(): a search with nothing to search for
@@ -171,17 +191,17 @@ class VictimListView(ListView):
         # A single word (a family name alone) matches thousands of near names: ranked by similarity,
         # the nearest fill the first pages on their own (RegistryPaginator._nearest_page).
         single_word = bool(form.query) and len(search_key(form.query).split()) == 1
+        # The rows are decided by the form's values alone: they are the count's key.
+        filters = hashlib.sha256(repr(sorted(form.valid_data.items())).encode()).hexdigest()
         return super().get_paginator(
             queryset, per_page, orphans, allow_empty_first_page, count_with_first_page=bool(form.query),
             near_first=NEAR_FIRST if single_word and not form.valid_data.get("sort") else (),
+            count_key=f"registry:{filters}",
         )  # fmt: skip
 
     def get_form(self) -> RegistryFilterForm:
         if not hasattr(self, "_form"):
-            # EXISTS is answered by the foreign-key index per place; a DISTINCT over the join read every person.
-            died_here = Victim.objects.published().filter(place_of_death=OuterRef("pk"))
-            places = Place.objects.filter(Exists(died_here)).order_by("name")
-            self._form = RegistryFilterForm(self.request.GET or None, places=list(places))
+            self._form = RegistryFilterForm(self.request.GET or None, places=death_place_choices())
         return self._form
 
     def get_queryset(self):

@@ -156,8 +156,8 @@ def _people_form(query: PeopleQuery) -> RegistryFilterForm:
     }
     places = []
     if query.place:
-        places = list(Place.objects.filter(slug=query.place).filter(
-            Exists(Victim.objects.published().filter(place_of_death=OuterRef("pk")))))  # fmt: skip
+        places = [(place.slug, place.name) for place in Place.objects.filter(slug=query.place).filter(
+            Exists(Victim.objects.published().filter(place_of_death=OuterRef("pk"))))]  # fmt: skip
     return RegistryFilterForm(data, places=places)
 
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from html import escape
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
-from common.partialdates import iso_partial_date
+from common.partialdates import format_partial_date, iso_partial_date
 from common.translation_fallback import Translated, translated
 from common.translation_label import translation_labels as labels_of
 from victims.links import slug_url_maker
@@ -160,51 +163,128 @@ def picture(photo, size: str, language: str = "", eager: bool = False) -> SafeSt
     )  # fmt: skip
 
 
-def victim_card(victim, url: Callable[[str], str]) -> SafeString:
+@functools.lru_cache(maxsize=4096)
+def _card_date(language: str | None, date, precision: str, age: int | None) -> str:
+    """A card's date of death and age, in ``language`` (the active one): the same few hundred
+    dates and ages recur on every page of the registry, each written out once per process."""
+    when = f'<time datetime="{iso_partial_date(date, precision)}">{escape(format_partial_date(date, precision))}</time>'
+    if age is not None:
+        when += escape(" · " + ngettext("%(age)s year", "%(age)s years", age) % {"age": age})
+    return f'<span class="name-card-date">{when}</span>'
+
+
+# Written out anew after a setting changes (tests change the language settings and formats).
+setting_changed.connect(lambda **kwargs: _card_date.cache_clear(), weak=False)
+
+
+def victim_card(victim, url: Callable[[str], str]) -> str:
+    """One name card as an ``<li>``; texts are escaped with ``html.escape`` (what Django's ``escape`` does)."""
     photos = getattr(victim, "primary_photos", None) or []
     photo = (
-        format_html('<span class="name-card-photo">{}</span>', picture(photos[0], "thumb", victim.original_language))
+        f'<span class="name-card-photo">{picture(photos[0], "thumb", victim.original_language)}</span>'
         if photos
         else ""
     )
-    date = ""
-    if victim.death_date:
-        age = ""
-        if victim.age is not None:
-            age = " · " + ngettext("%(age)s year", "%(age)s years", victim.age) % {"age": victim.age}
-        date = format_html(
-            '<span class="name-card-date"><time datetime="{}">{}</time>{}</span>',
-            iso_partial_date(victim.death_date, victim.death_precision), victim.death_display, age,
-        )  # fmt: skip
-    return format_html(
-        '<li class="name-card{}">\n  <a href="{}">\n    {}<span class="name-card-name">{}</span>\n    {}\n  </a>\n</li>',
-        " has-photo" if photos else "", url(victim.slug), photo, str(victim), date,
-    )  # fmt: skip
+    date = _card_date(get_language(), victim.death_date, victim.death_precision, victim.age) if victim.death_date else ""
+    return (
+        f'<li class="name-card{" has-photo" if photos else ""}">\n  <a href="{escape(url(victim.slug))}">'
+        f'\n    {photo}<span class="name-card-name">{escape(str(victim))}</span>\n    {date}\n  </a>\n</li>'
+    )
 
 
 @register.simple_tag
 def victim_cards(victims) -> SafeString:
     """``{% victim_cards people %}``: the name cards of a wall (registry, event page, home)."""
     url = slug_url_maker("victims:victim_detail")
-    return mark_safe("\n".join(victim_card(victim, url) for victim in victims))  # noqa: S308 - format_html
+    return mark_safe("\n".join(victim_card(victim, url) for victim in victims))  # noqa: S308 - escaped
+
+
+def _options(choices, current: str) -> str:
+    return "".join(
+        f'\n  <option value="{escape(str(key))}"{" selected" if str(key) == current else ""}>{escape(str(label))}</option>'
+        for key, label in choices
+    )
 
 
 @register.simple_tag
 def select_field(field) -> SafeString:
     """A filter's ``<select>`` as Django's Select widget writes it, without a template per option
-    (the registry's six filters took 2 ms through the widget templates)."""
+    (the registry's six filters took 2 ms through the widget templates). Texts are escaped with
+    ``html.escape`` (what Django's ``escape`` does)."""
     value = field.value()
     current = "" if value is None else str(value)
-    options = "".join(
-        format_html('\n  <option value="{}"{}>{}</option>', key, " selected" if str(key) == current else "", label)
-        for key, label in field.field.choices
+    return mark_safe(  # noqa: S308 - escaped
+        f'<select name="{escape(field.html_name)}" id="{escape(field.id_for_label)}">'
+        f"{_options(field.field.choices, current)}\n</select>"
     )
-    return format_html(
-        '<select name="{}" id="{}">{}\n</select>',
-        field.html_name,
-        field.id_for_label,
-        mark_safe(options),  # noqa: S308
+
+
+@register.simple_tag
+def filter_fields(form, *skip: str) -> SafeString:
+    """``{% filter_fields form "q" "letter" %}``: a label and a ``<select>`` per field of the form but
+    those named, in a ``<div class="filter-field">`` each (a template loop over them cost as much as
+    the rest of the form)."""
+    return mark_safe(  # noqa: S308 - escaped
+        "".join(
+            f'\n        <div class="filter-field">\n          <label for="{escape(field.id_for_label)}">'
+            f"{escape(str(field.label))}</label>\n          {select_field(field)}\n        </div>\n        "
+            for field in form
+            if field.name not in skip
+        )
     )
+
+
+def _query_strings(request, key: str, values, drop: tuple[str, ...] = ()) -> list[str]:
+    """``{% querystring key=value %}`` for each of ``values`` (with ``drop`` removed), escaped, from
+    one reading of the request's query: the parameter keeps its place, or comes last when new."""
+    encoding = request.GET.encoding
+    parts: list[str | None] = []  # None: where the parameter goes
+    for name, items in request.GET.lists():
+        if name == key:
+            parts.append(None)
+        elif name not in drop:
+            parts.extend(urlencode({name.encode(encoding): str(item).encode(encoding)}) for item in items)
+    if None not in parts:
+        parts.append(None)
+    links = []
+    for value in values:
+        pair = urlencode({key.encode(encoding): str(value).encode(encoding)})
+        links.append(escape("?" + "&".join(pair if part is None else part for part in parts)))
+    return links
+
+
+@register.simple_tag(takes_context=True)
+def alphabet_links(context, letters, current: str) -> SafeString:
+    """The alphabet's links (``<li>`` each), as ``{% querystring letter=letter page=None %}`` writes them."""
+    hrefs = _query_strings(context.request, "letter", letters, drop=("page",))
+    return mark_safe(  # noqa: S308 - escaped
+        "".join(
+            f'<li><a href="{href}"{" aria-current=\"true\"" if letter == current else ""}>{escape(letter)}</a></li>'
+            for letter, href in zip(letters, hrefs, strict=True)
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_links(context, page, page_range) -> SafeString:
+    """The numbered links of the pagination, as ``{% querystring page=number %}`` writes them."""
+    numbers = [number for number in page_range if isinstance(number, int)]
+    hrefs = dict(zip(numbers, _query_strings(context.request, "page", numbers), strict=True))
+    label = escape(gettext("Page"))
+    items = []
+    for number in page_range:
+        if not isinstance(number, int):  # Paginator.ELLIPSIS
+            items.append('\n      <li><span aria-hidden="true">…</span></li>\n      \n    ')
+        elif number == page.number:
+            items.append(
+                f'\n      <li><a href="{hrefs[number]}" aria-current="page"><span class="visually-hidden">{label} </span>'
+                f"{number}</a></li>\n      \n    "
+            )
+        else:
+            items.append(
+                f'\n      <li><a href="{hrefs[number]}"><span class="visually-hidden">{label} </span>{number}</a></li>\n    '
+            )
+    return mark_safe("".join(items))  # noqa: S308 - escaped
 
 
 # --- The timeline --------------------------------------------------------------------------------
