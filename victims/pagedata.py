@@ -1,0 +1,198 @@
+"""What the person page and the home page show, read as plain data in one SQL statement each.
+
+A person page read through the ORM took six queries (the person with three places, then the
+variants, photos, citations with their sources and events by prefetching), and the ORM's own work
+(compiling the SQL, building model instances of up to 73 columns, the prefetch machinery) cost
+more than PostgreSQL's. Here the person's row and its places come with the variants, published
+photos, citations and published events as JSON aggregates of the columns the page shows, in one
+statement written once per process. The rows are plain objects that borrow the models' own
+methods (``__str__``, ``get_absolute_url``, the date displays, the translated place name), so the
+templates and tags read them exactly as they read model instances.
+
+The publication rules are the querysets' (``published()`` people and events, ``published()``
+photos); tests/test_pagedata.py compares every page with the ORM's reading of the same data.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from functools import cache
+
+from django.db import connections, router
+from django.utils.encoding import force_str
+
+from victims.models import Citation, Event, NameVariant, Photo, Place, Reliability, Source, Status, Victim
+
+
+class Row:
+    """A record's columns as attributes (read only by the templates, never saved)."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+class RowList(list):
+    """A prefetched relation as the templates read it (``victim.variants.all``)."""
+
+    def all(self) -> RowList:
+        return self
+
+
+class PlaceRow(Row):
+    __str__ = Place.__str__
+
+    @property
+    def name(self) -> str:
+        # modeltranslation's own descriptor: the active language, then its fallback languages.
+        return Place.name.__get__(self, Place)
+
+
+class SourceRow(Row):
+    __str__ = Source.__str__
+    get_absolute_url = Source.get_absolute_url
+
+    def get_reliability_display(self) -> str:
+        return force_str(_RELIABILITY.get(self.reliability, self.reliability), strings_only=True)
+
+
+_RELIABILITY = dict(Reliability.choices)
+
+
+class CitationRow(Row):
+    __str__ = Citation.__str__
+
+
+class PhotoRow(Row):
+    __str__ = Photo.__str__
+    rendition_url = Photo.rendition_url
+
+
+class EventRow(Row):
+    __str__ = Event.__str__
+    get_absolute_url = Event.get_absolute_url
+    start_display = Event.start_display
+
+
+class VariantRow(Row):
+    __str__ = NameVariant.__str__
+
+
+class PersonRow(Row):
+    """A published person as the person page shows it."""
+
+    __str__ = Victim.__str__
+    composed_name = Victim.composed_name
+    get_absolute_url = Victim.get_absolute_url
+    category_label = Victim.category_label
+    birth_display = Victim.birth_display
+    death_display = Victim.death_display
+    is_public = Victim.is_public
+
+
+def _table(model) -> str:
+    return model._meta.db_table
+
+
+# The columns each part of the page reads (templates/victims/victim_detail.html, the view's JSON-LD,
+# victims.citing). A column added to the page must be added here: the row has no other attribute.
+PERSON_COLUMNS = (
+    "id", "uuid", "slug", "status", "family_name", "given_name", "patronymic", "display_name", "gender", "category",
+    "birth_date", "birth_precision", "death_date", "death_precision", "death_time", "age", "nationality",
+    "original_language", "updated_at",
+    "circumstances_az", "circumstances_en", "circumstances_ru", "occupation_az", "occupation_en", "occupation_ru",
+    "biography_az", "biography_en", "biography_ru",
+)  # fmt: skip
+PLACE_COLUMNS = ("id", "slug", "name_az", "name_en", "name_ru")
+PLACES = ("place_of_birth", "place_of_death", "burial_place")
+VARIANT_COLUMNS = ("name", "script")
+PHOTO_COLUMNS = ("id", "uuid", "is_primary", "renditions", "credit", "licence",
+                 "alt_text_az", "alt_text_en", "alt_text_ru", "caption_az", "caption_en", "caption_ru")  # fmt: skip
+CITATION_COLUMNS = ("locator", "supports")
+SOURCE_COLUMNS = ("key", "title", "year", "reliability")
+EVENT_COLUMNS = ("slug", "start_date", "start_precision", "original_language", "title_az", "title_en", "title_ru")
+
+
+def _json_array(alias: str, columns: tuple[str, ...]) -> str:
+    return "json_build_array(" + ", ".join(f"{alias}.{column}" for column in columns) + ")"
+
+
+@cache
+def person_sql() -> str:
+    """The person page's one statement (written once per process; only the values are parameters).
+
+    The orders are the querysets': variants by ``NameVariant.Meta.ordering``, photos primary first
+    then by id, citations by id, events by start (id breaks ties, as on the timeline)."""
+    columns = [f"v.{column}" for column in PERSON_COLUMNS]
+    joins = []
+    for n, name in enumerate(PLACES):
+        columns.append(f"{_json_array(f'p{n}', PLACE_COLUMNS)} AS {name}")
+        joins.append(f"LEFT JOIN {_table(Place)} p{n} ON p{n}.id = v.{name}_id")
+    citation = "json_build_array(" + ", ".join([*(f"c.{c}" for c in CITATION_COLUMNS), *(f"s.{c}" for c in SOURCE_COLUMNS)]) + ")"
+    people_events = Event.victims.through._meta.db_table
+    return f"""SELECT {", ".join(columns)},
+  (SELECT json_agg({_json_array("nv", VARIANT_COLUMNS)} ORDER BY nv.kind, nv.name)
+     FROM {_table(NameVariant)} nv WHERE nv.victim_id = v.id) AS variants,
+  (SELECT json_agg({_json_array("ph", PHOTO_COLUMNS)} ORDER BY ph.is_primary DESC, ph.id)
+     FROM {_table(Photo)} ph WHERE ph.victim_id = v.id AND ph.is_published) AS photos,
+  (SELECT json_agg({citation} ORDER BY c.id)
+     FROM {_table(Citation)} c JOIN {_table(Source)} s ON s.id = c.source_id WHERE c.victim_id = v.id) AS citations,
+  (SELECT json_agg({_json_array("e", EVENT_COLUMNS)} ORDER BY e.start_date, e.start_time, e.id)
+     FROM {_table(Event)} e JOIN {people_events} ev ON ev.event_id = e.id
+     WHERE ev.victim_id = v.id AND e.status = %s) AS events
+FROM {_table(Victim)} v {" ".join(joins)}
+WHERE v.slug = %s AND v.status = %s"""  # noqa: S608 - names from the models; the values are parameters
+
+
+def _place(values: list | None) -> PlaceRow | None:
+    if values is None or values[0] is None:
+        return None
+    return PlaceRow(**dict(zip(PLACE_COLUMNS, values, strict=True)))
+
+
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _rows(data, build) -> RowList:
+    # psycopg returns json as Python values; a driver that returns text is read here too.
+    if isinstance(data, str):
+        data = json.loads(data)
+    return RowList(build(values) for values in data or ())
+
+
+def _photo(values: list) -> PhotoRow:
+    photo = PhotoRow(**dict(zip(PHOTO_COLUMNS, values, strict=True)))
+    photo.renditions = photo.renditions or {}
+    return photo
+
+
+def _citation(values: list) -> CitationRow:
+    locator, supports, *source = values
+    return CitationRow(locator=locator, supports=supports, source=SourceRow(**dict(zip(SOURCE_COLUMNS, source, strict=True))))
+
+
+def _event(values: list) -> EventRow:
+    event = EventRow(**dict(zip(EVENT_COLUMNS, values, strict=True)))
+    event.start_date = _date(event.start_date)
+    return event
+
+
+def person_page(slug: str) -> PersonRow | None:
+    """The published person at ``slug`` with what their page shows, or None (no such published person)."""
+    with connections[router.db_for_read(Victim)].cursor() as cursor:
+        cursor.execute(person_sql(), [Status.PUBLISHED, slug, Status.PUBLISHED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    width = len(PERSON_COLUMNS)
+    person = PersonRow(**dict(zip(PERSON_COLUMNS, row[:width], strict=True)))
+    places = row[width : width + len(PLACES)]
+    for name, values in zip(PLACES, places, strict=True):
+        setattr(person, name, _place(values))
+    variants, photos, citations, events = row[width + len(PLACES) :]
+    person.variants = _rows(variants, lambda values: VariantRow(**dict(zip(VARIANT_COLUMNS, values, strict=True))))
+    person.photos = _rows(photos, _photo)
+    person.citations = _rows(citations, _citation)
+    person.events = _rows(events, _event)
+    return person
