@@ -128,7 +128,11 @@ def person_sql() -> str:
     for n, name in enumerate(PLACES):
         columns.append(f"{_json_array(f'p{n}', PLACE_COLUMNS)} AS {name}")
         joins.append(f"LEFT JOIN {_table(Place)} p{n} ON p{n}.id = v.{name}_id")
-    citation = "json_build_array(" + ", ".join([*(f"c.{c}" for c in CITATION_COLUMNS), *(f"s.{c}" for c in SOURCE_COLUMNS)]) + ")"
+    citation = (
+        "json_build_array("
+        + ", ".join([*(f"c.{c}" for c in CITATION_COLUMNS), *(f"s.{c}" for c in SOURCE_COLUMNS)])
+        + ")"
+    )
     people_events = Event.victims.through._meta.db_table
     return f"""SELECT {", ".join(columns)},
   (SELECT json_agg({_json_array("nv", VARIANT_COLUMNS)} ORDER BY nv.kind, nv.name)
@@ -162,14 +166,14 @@ def _rows(data, build) -> RowList:
 
 
 def _photo(values: list) -> PhotoRow:
-    photo = PhotoRow(**dict(zip(PHOTO_COLUMNS, values, strict=True)))
-    photo.renditions = photo.renditions or {}
-    return photo
+    return _photo_row(PHOTO_COLUMNS, values)
 
 
 def _citation(values: list) -> CitationRow:
     locator, supports, *source = values
-    return CitationRow(locator=locator, supports=supports, source=SourceRow(**dict(zip(SOURCE_COLUMNS, source, strict=True))))
+    return CitationRow(
+        locator=locator, supports=supports, source=SourceRow(**dict(zip(SOURCE_COLUMNS, source, strict=True)))
+    )
 
 
 def _event(values: list) -> EventRow:
@@ -196,3 +200,48 @@ def person_page(slug: str) -> PersonRow | None:
     person.citations = _rows(citations, _citation)
     person.events = _rows(events, _event)
     return person
+
+
+# --- Name cards (the home page's newest people) ----------------------------------------------------
+
+CARD_COLUMNS = ("slug", "display_name", "given_name", "patronymic", "family_name", "death_date", "death_precision",
+                "age", "original_language")  # fmt: skip
+CARD_PHOTO_COLUMNS = ("renditions", "alt_text_az", "alt_text_en", "alt_text_ru")
+
+
+class CardRow(Row):
+    """A person as a name card shows them (victims.templatetags.public.victim_card)."""
+
+    __str__ = Victim.__str__
+    composed_name = Victim.composed_name
+    get_absolute_url = Victim.get_absolute_url
+    death_display = Victim.death_display
+
+
+def newest_people_sql(limit: int) -> str:
+    """A subquery: the ``limit`` people published last (``published()``, newest first, as
+    ``order_by("-published_at", "-id")``) as JSON name cards with their primary photo (a published
+    one, as ``with_primary_photo``). Its one parameter is the published status."""
+    return f"""(SELECT json_agg(json_build_array({", ".join(f"n.{c}" for c in CARD_COLUMNS)},
+        {_json_array("ph", CARD_PHOTO_COLUMNS)}) ORDER BY n.published_at DESC, n.id DESC)
+   FROM (SELECT * FROM {_table(Victim)} WHERE status = %s ORDER BY published_at DESC, id DESC LIMIT {int(limit)}) n
+   LEFT JOIN {_table(Photo)} ph ON ph.victim_id = n.id AND ph.is_primary AND ph.is_published)"""  # noqa: S608
+
+
+def card_rows(data) -> RowList:
+    """The name cards of :func:`newest_people_sql`'s column."""
+
+    def card(values: list) -> CardRow:
+        person = CardRow(**dict(zip(CARD_COLUMNS, values[:-1], strict=True)))
+        person.death_date = _date(person.death_date)
+        photo = values[-1]
+        person.primary_photos = [_photo_row(CARD_PHOTO_COLUMNS, photo)] if photo[0] is not None else []
+        return person
+
+    return _rows(data, card)
+
+
+def _photo_row(columns, values) -> PhotoRow:
+    photo = PhotoRow(**dict(zip(columns, values, strict=True)))
+    photo.renditions = photo.renditions or {}
+    return photo

@@ -105,7 +105,7 @@ class VictimQuerySet(WorkflowQuerySet):
         return self.select_related("place_of_death").only(*self.SUMMARY_FIELDS).with_primary_photo()
 
     def for_detail(self) -> VictimQuerySet:
-        """Everything a person page shows, in a fixed number of queries."""
+        """Everything a person's record shows (the API; the person page reads victims.pagedata), in a fixed number of queries."""
         return self.select_related("place_of_birth", "place_of_death", "burial_place").prefetch_related(
             "variants",
             Prefetch("photos", queryset=self._related("photos").published().order_by("-is_primary", "id")),

@@ -31,8 +31,8 @@ from victims.embeds import oembed_link
 from victims.filters import RegistryFilterForm
 from victims.merging import moved_to
 from victims.models import Citation, Event, Place, Source, SourceKind, Victim
-from victims.pagedata import person_page
 from victims.normalize import AZ_ALPHABET, search_key
+from victims.pagedata import person_page
 from victims.stats import registry_charts
 
 SUGGESTION_THRESHOLD = 0.3  # well below pg_trgm's default 0.6: near names, not matches

@@ -23,6 +23,7 @@ from common.partialdates import format_partial_date, iso_partial_date
 from common.translation_fallback import Translated, translated
 from common.translation_label import translation_labels as labels_of
 from victims.links import slug_url_maker
+from victims.pagedata import Row
 
 register = template.Library()
 
@@ -43,7 +44,7 @@ def translation_labels(context, records, field: str, fragment: str = "", origina
     ``#fragment``). ``records`` is a record or a list of them; English pages of English texts get []."""
     if records is None:
         return []
-    if not isinstance(records, list | tuple) and hasattr(records, "_meta"):
+    if not isinstance(records, list | tuple) and (hasattr(records, "_meta") or isinstance(records, Row)):
         records = [records]
     request = context.get("request")
     path = request.get_full_path() if request else "/"
