@@ -21,6 +21,7 @@ from functools import cache
 
 from django.db import connections, router
 from django.utils.encoding import force_str
+from django.utils.functional import cached_property
 
 from victims.models import Citation, Event, NameVariant, Photo, Place, Reliability, Source, Status, Victim
 
@@ -85,8 +86,9 @@ class PersonRow(Row):
     composed_name = Victim.composed_name
     get_absolute_url = Victim.get_absolute_url
     category_label = Victim.category_label
-    birth_display = Victim.birth_display
-    death_display = Victim.death_display
+    # The page shows each date up to four times (title, description, header, facts): formatted once.
+    birth_display = cached_property(Victim.birth_display.fget)
+    death_display = cached_property(Victim.death_display.fget)
     is_public = Victim.is_public
 
 
@@ -224,7 +226,8 @@ def newest_people_sql(limit: int) -> str:
     one, as ``with_primary_photo``). Its one parameter is the published status."""
     return f"""(SELECT json_agg(json_build_array({", ".join(f"n.{c}" for c in CARD_COLUMNS)},
         {_json_array("ph", CARD_PHOTO_COLUMNS)}) ORDER BY n.published_at DESC, n.id DESC)
-   FROM (SELECT * FROM {_table(Victim)} WHERE status = %s ORDER BY published_at DESC, id DESC LIMIT {int(limit)}) n
+   FROM (SELECT id, published_at, {", ".join(CARD_COLUMNS)} FROM {_table(Victim)}
+         WHERE status = %s ORDER BY published_at DESC, id DESC LIMIT {int(limit)}) n
    LEFT JOIN {_table(Photo)} ph ON ph.victim_id = n.id AND ph.is_primary AND ph.is_published)"""  # noqa: S608
 
 

@@ -252,12 +252,13 @@ class VictimDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         victim = self.object
         photos = list(victim.photos.all())
+        url = absolute_url(victim.get_absolute_url())
         context.update(
             photos=photos,
             primary_photo=photos[0] if photos else None,
-            canonical_url=absolute_url(victim.get_absolute_url()),
-            oembed_url=oembed_link(absolute_url(victim.get_absolute_url())),
-            cite=record_citations(victim, absolute_url(victim.get_absolute_url())),
+            canonical_url=url,
+            oembed_url=oembed_link(url),
+            cite=record_citations(victim, url),
             person_jsonld=self.person_jsonld(victim, photos),
             fallback_note=fallback_note([victim], ("occupation", "circumstances", "biography")),
             og_image=absolute_url(image) if (image := self.photo_url(photos, "jpeg")) else "",
