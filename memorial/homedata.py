@@ -17,27 +17,28 @@ from django.db import connections, router
 
 from memorial.models import Statement
 from victims.models import ReportedFigure, Source, Status
-from victims.pagedata import Row as _Row
-from victims.pagedata import RowList, SourceRow, _json_array, _rows, card_rows, newest_people_sql
-
-LANGUAGES = ("az", "en", "ru")
-
-
-def _localized(*fields: str) -> tuple[str, ...]:
-    return tuple(f"{field}_{code}" for field in fields for code in LANGUAGES)
-
+from victims.pagedata import (
+    LANGUAGES,
+    Row,
+    RowList,
+    SourceRow,
+    card_rows,
+    json_array,
+    localized,
+    newest_people_sql,
+    rows_of,
+)
 
 STATEMENT_COLUMNS = ("written_date", "written_precision", "original_language",
-                     *_localized("title", "subtitle", "body", "translated_on"))  # fmt: skip
-FIGURE_COLUMNS = ("measure", "original_language", *_localized("value_text", "attribution", "note", "translated_on"))
-FIGURE_SOURCE_COLUMNS = ("key",)
+                     *localized("title", "subtitle", "body", "translated_on"))  # fmt: skip
+FIGURE_COLUMNS = ("measure", "original_language", *localized("value_text", "attribution", "note", "translated_on"))
 
 
-class StatementRow(_Row):
+class StatementRow(Row):
     """The current statement as the home page shows it."""
 
 
-class FigureRow(_Row):
+class FigureRow(Row):
     """A reported figure as the home page shows it."""
 
 
@@ -57,7 +58,7 @@ def home_sql(newest: int) -> str:
     """The home page's one statement (written once per process per ``newest``)."""
     figure = "json_build_array(" + ", ".join([*(f"f.{c}" for c in FIGURE_COLUMNS), "s.key"]) + ")"
     return f"""SELECT
-  (SELECT {_json_array("st", STATEMENT_COLUMNS)} FROM {Statement._meta.db_table} st WHERE st.is_current LIMIT 1),
+  (SELECT {json_array("st", STATEMENT_COLUMNS)} FROM {Statement._meta.db_table} st WHERE st.is_current LIMIT 1),
   (SELECT json_agg({figure} ORDER BY f.measure, f."order", f.id)
      FROM {ReportedFigure._meta.db_table} f LEFT JOIN {Source._meta.db_table} s ON s.id = f.source_id),
   {newest_people_sql(newest)}"""  # noqa: S608 - names from the models; the values are parameters
@@ -87,5 +88,5 @@ def home_data(newest: int) -> HomeData:
     with connections[router.db_for_read(ReportedFigure)].cursor() as cursor:
         cursor.execute(home_sql(newest), [Status.PUBLISHED])
         statement, figures, people = cursor.fetchone()
-    return HomeData(statement=_statement(statement), figures=list(_rows(figures, _figure)),
+    return HomeData(statement=_statement(statement), figures=list(rows_of(figures, _figure)),
                     newest_people=card_rows(people))  # fmt: skip

@@ -19,6 +19,7 @@ import datetime
 import json
 from functools import cache
 
+from django.conf import settings
 from django.db import connections, router
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
@@ -96,26 +97,31 @@ def _table(model) -> str:
     return model._meta.db_table
 
 
+LANGUAGES = tuple(settings.MODELTRANSLATION_LANGUAGES)
+
+
+def localized(*fields: str) -> tuple[str, ...]:
+    """The columns of translated fields in every language: ``title_az``, ``title_en``, …"""
+    return tuple(f"{field}_{code}" for field in fields for code in LANGUAGES)
+
+
 # The columns each part of the page reads (templates/victims/victim_detail.html, the view's JSON-LD,
 # victims.citing). A column added to the page must be added here: the row has no other attribute.
 PERSON_COLUMNS = (
     "id", "uuid", "slug", "status", "family_name", "given_name", "patronymic", "display_name", "gender", "category",
     "birth_date", "birth_precision", "death_date", "death_precision", "death_time", "age", "nationality",
-    "original_language", "updated_at",
-    "circumstances_az", "circumstances_en", "circumstances_ru", "occupation_az", "occupation_en", "occupation_ru",
-    "biography_az", "biography_en", "biography_ru",
+    "original_language", "updated_at", *localized("circumstances", "occupation", "biography"),
 )  # fmt: skip
-PLACE_COLUMNS = ("id", "slug", "name_az", "name_en", "name_ru")
+PLACE_COLUMNS = ("id", "slug", *localized("name"))
 PLACES = ("place_of_birth", "place_of_death", "burial_place")
 VARIANT_COLUMNS = ("name", "script")
-PHOTO_COLUMNS = ("id", "uuid", "is_primary", "renditions", "credit", "licence",
-                 "alt_text_az", "alt_text_en", "alt_text_ru", "caption_az", "caption_en", "caption_ru")  # fmt: skip
+PHOTO_COLUMNS = ("id", "uuid", "is_primary", "renditions", "credit", "licence", *localized("alt_text", "caption"))
 CITATION_COLUMNS = ("locator", "supports")
 SOURCE_COLUMNS = ("key", "title", "year", "reliability")
-EVENT_COLUMNS = ("slug", "start_date", "start_precision", "original_language", "title_az", "title_en", "title_ru")
+EVENT_COLUMNS = ("slug", "start_date", "start_precision", "original_language", *localized("title"))
 
 
-def _json_array(alias: str, columns: tuple[str, ...]) -> str:
+def json_array(alias: str, columns: tuple[str, ...]) -> str:
     return "json_build_array(" + ", ".join(f"{alias}.{column}" for column in columns) + ")"
 
 
@@ -128,7 +134,7 @@ def person_sql() -> str:
     columns = [f"v.{column}" for column in PERSON_COLUMNS]
     joins = []
     for n, name in enumerate(PLACES):
-        columns.append(f"{_json_array(f'p{n}', PLACE_COLUMNS)} AS {name}")
+        columns.append(f"{json_array(f'p{n}', PLACE_COLUMNS)} AS {name}")
         joins.append(f"LEFT JOIN {_table(Place)} p{n} ON p{n}.id = v.{name}_id")
     citation = (
         "json_build_array("
@@ -137,13 +143,13 @@ def person_sql() -> str:
     )
     people_events = Event.victims.through._meta.db_table
     return f"""SELECT {", ".join(columns)},
-  (SELECT json_agg({_json_array("nv", VARIANT_COLUMNS)} ORDER BY nv.kind, nv.name)
+  (SELECT json_agg({json_array("nv", VARIANT_COLUMNS)} ORDER BY nv.kind, nv.name)
      FROM {_table(NameVariant)} nv WHERE nv.victim_id = v.id) AS variants,
-  (SELECT json_agg({_json_array("ph", PHOTO_COLUMNS)} ORDER BY ph.is_primary DESC, ph.id)
+  (SELECT json_agg({json_array("ph", PHOTO_COLUMNS)} ORDER BY ph.is_primary DESC, ph.id)
      FROM {_table(Photo)} ph WHERE ph.victim_id = v.id AND ph.is_published) AS photos,
   (SELECT json_agg({citation} ORDER BY c.id)
      FROM {_table(Citation)} c JOIN {_table(Source)} s ON s.id = c.source_id WHERE c.victim_id = v.id) AS citations,
-  (SELECT json_agg({_json_array("e", EVENT_COLUMNS)} ORDER BY e.start_date, e.start_time, e.id)
+  (SELECT json_agg({json_array("e", EVENT_COLUMNS)} ORDER BY e.start_date, e.start_time, e.id)
      FROM {_table(Event)} e JOIN {people_events} ev ON ev.event_id = e.id
      WHERE ev.victim_id = v.id AND e.status = %s) AS events
 FROM {_table(Victim)} v {" ".join(joins)}
@@ -160,7 +166,7 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
-def _rows(data, build) -> RowList:
+def rows_of(data, build) -> RowList:
     # psycopg returns json as Python values; a driver that returns text is read here too.
     if isinstance(data, str):
         data = json.loads(data)
@@ -197,10 +203,10 @@ def person_page(slug: str) -> PersonRow | None:
     for name, values in zip(PLACES, places, strict=True):
         setattr(person, name, _place(values))
     variants, photos, citations, events = row[width + len(PLACES) :]
-    person.variants = _rows(variants, lambda values: VariantRow(**dict(zip(VARIANT_COLUMNS, values, strict=True))))
-    person.photos = _rows(photos, _photo)
-    person.citations = _rows(citations, _citation)
-    person.events = _rows(events, _event)
+    person.variants = rows_of(variants, lambda values: VariantRow(**dict(zip(VARIANT_COLUMNS, values, strict=True))))
+    person.photos = rows_of(photos, _photo)
+    person.citations = rows_of(citations, _citation)
+    person.events = rows_of(events, _event)
     return person
 
 
@@ -208,7 +214,7 @@ def person_page(slug: str) -> PersonRow | None:
 
 CARD_COLUMNS = ("slug", "display_name", "given_name", "patronymic", "family_name", "death_date", "death_precision",
                 "age", "original_language")  # fmt: skip
-CARD_PHOTO_COLUMNS = ("renditions", "alt_text_az", "alt_text_en", "alt_text_ru")
+CARD_PHOTO_COLUMNS = ("renditions", *localized("alt_text"))
 
 
 class CardRow(Row):
@@ -225,7 +231,7 @@ def newest_people_sql(limit: int) -> str:
     ``order_by("-published_at", "-id")``) as JSON name cards with their primary photo (a published
     one, as ``with_primary_photo``). Its one parameter is the published status."""
     return f"""(SELECT json_agg(json_build_array({", ".join(f"n.{c}" for c in CARD_COLUMNS)},
-        {_json_array("ph", CARD_PHOTO_COLUMNS)}) ORDER BY n.published_at DESC, n.id DESC)
+        {json_array("ph", CARD_PHOTO_COLUMNS)}) ORDER BY n.published_at DESC, n.id DESC)
    FROM (SELECT id, published_at, {", ".join(CARD_COLUMNS)} FROM {_table(Victim)}
          WHERE status = %s ORDER BY published_at DESC, id DESC LIMIT {int(limit)}) n
    LEFT JOIN {_table(Photo)} ph ON ph.victim_id = n.id AND ph.is_primary AND ph.is_published)"""  # noqa: S608
@@ -241,7 +247,7 @@ def card_rows(data) -> RowList:
         person.primary_photos = [_photo_row(CARD_PHOTO_COLUMNS, photo)] if photo[0] is not None else []
         return person
 
-    return _rows(data, card)
+    return rows_of(data, card)
 
 
 def _photo_row(columns, values) -> PhotoRow:
