@@ -24,6 +24,7 @@ from django.db import connections, router
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 
+from common import prepared
 from victims.models import Citation, Event, NameVariant, Photo, Place, Reliability, Source, Status, Victim
 
 
@@ -192,8 +193,9 @@ def _event(values: list) -> EventRow:
 
 def person_page(slug: str) -> PersonRow | None:
     """The published person at ``slug`` with what their page shows, or None (no such published person)."""
-    with connections[router.db_for_read(Victim)].cursor() as cursor:
-        cursor.execute(person_sql(), [Status.PUBLISHED, slug, Status.PUBLISHED])
+    connection = connections[router.db_for_read(Victim)]
+    with connection.cursor() as cursor:
+        prepared.execute(connection, cursor, "person_page", person_sql(), [Status.PUBLISHED, slug, Status.PUBLISHED])
         row = cursor.fetchone()
     if row is None:
         return None
