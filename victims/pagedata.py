@@ -256,3 +256,42 @@ def _photo_row(columns, values) -> PhotoRow:
     photo = PhotoRow(**dict(zip(columns, values, strict=True)))
     photo.renditions = photo.renditions or {}
     return photo
+
+
+# --- The timeline (victims.views.EventListView) ------------------------------------------------------
+
+# What the timeline shows of each published event (victims.templatetags.public.timeline_item, the
+# view's sections and translation notes): not the descriptions, statuses and history columns the ORM
+# read for every event. A column added to the page must be added here.
+TIMELINE_COLUMNS = ("slug", "original_language", "start_date", "start_precision", "start_time", "end_date",
+                    "end_precision", *localized("title", "summary", "translated_on"))  # fmt: skip
+
+
+class TimelineEventRow(EventRow):
+    end_display = Event.end_display
+
+
+@cache
+def timeline_sql() -> str:
+    """The timeline's one statement: ``Event.objects.published().for_timeline()``'s rows and order
+    (start, its time, id), with each event's place; its one parameter is the published status."""
+    columns = [*(f"e.{column}" for column in TIMELINE_COLUMNS), *(f"p.{column}" for column in PLACE_COLUMNS)]
+    return f"""SELECT {", ".join(columns)}
+FROM {_table(Event)} e LEFT JOIN {_table(Place)} p ON p.id = e.place_id
+WHERE e.status = %s
+ORDER BY e.start_date, e.start_time, e.id"""  # noqa: S608 - names from the models; the value is a parameter
+
+
+def timeline_events() -> list[TimelineEventRow]:
+    """The published events in timeline order, as the timeline page shows them."""
+    connection = connections[router.db_for_read(Event)]
+    with connection.cursor() as cursor:
+        cursor.execute(timeline_sql(), [Status.PUBLISHED])
+        rows = cursor.fetchall()
+    width = len(TIMELINE_COLUMNS)
+    events = []
+    for row in rows:
+        event = TimelineEventRow(**dict(zip(TIMELINE_COLUMNS, row[:width], strict=True)))
+        event.place = _place(row[width:])
+        events.append(event)
+    return events
