@@ -139,6 +139,9 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "memorial.context_processors.site",
             ],
+            # {% url %} through common.reversing.cached_reverse: the same URLs, reversed once per
+            # language, script prefix, URLconf and arguments (bench/README.md, "URL reversing").
+            "builtins": ["common.reversing"],
         },
     },
 ]

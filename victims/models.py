@@ -20,6 +20,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from common.partialdates import Precision, format_partial_date, partial_date_constraints
+from common.reversing import cached_reverse
 from victims.querysets import EventQuerySet, PhotoQuerySet, PlaceQuerySet, SourceQuerySet, VictimQuerySet
 
 AZ = "az"  # the ICU collation created in migration 0001: Azerbaijani alphabetical order
@@ -276,7 +277,7 @@ class Source(models.Model):
         return f"{self.title} ({self.year})" if self.year else self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("victims:source_list") + f"#source-{self.key}"
+        return cached_reverse("victims:source_list") + f"#source-{self.key}"
 
 
 class Victim(Tracked):

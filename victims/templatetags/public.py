@@ -12,7 +12,7 @@ from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.signals import setting_changed
-from django.urls import NoReverseMatch, reverse, translate_url
+from django.urls import NoReverseMatch, translate_url
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -20,6 +20,7 @@ from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
 
 from common.partialdates import format_partial_date, iso_partial_date
+from common.reversing import cached_reverse
 from common.translation_fallback import Translated, translated
 from common.translation_label import translation_labels as labels_of
 from victims.links import slug_url_maker
@@ -102,7 +103,7 @@ def translated_path(path: str, match, code: str) -> str:
         return translate_url(path, code)
     with translation.override(code):
         try:
-            translated = reverse(match.view_name, args=match.args, kwargs=match.kwargs)
+            translated = cached_reverse(match.view_name, args=match.args, kwargs=match.kwargs)
         except NoReverseMatch:
             return path
     query = path.partition("?")[2]
@@ -128,7 +129,7 @@ def language_links(context) -> list[dict]:
         if url == path and code != current:
             # A page that cannot be translated (a 404): offer that language's home page instead.
             with translation.override(code):
-                url = reverse("home")
+                url = cached_reverse("home")
         links.append(
             {
                 "code": code,
