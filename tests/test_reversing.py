@@ -1,0 +1,187 @@
+"""The remembered ``reverse`` (common.reversing) and the ``{% url %}`` tag built on it: a kept URL
+answers only the language, script prefix, URLconf, current_app and arguments it was reversed for,
+a URL that does not reverse raises exactly as before, and the cache stays bounded."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from django.template import engines
+from django.test import override_settings
+from django.urls import (
+    NoReverseMatch,
+    clear_url_caches,
+    get_script_prefix,
+    include,
+    path,
+    reverse,
+    set_script_prefix,
+    set_urlconf,
+)
+from django.utils import translation
+from django.views.generic import View
+
+from common import reversing
+from common.reversing import cached_reverse
+from tests.factories import VictimFactory
+
+view = View.as_view()
+
+
+class FirstConf:
+    """A URLconf of its own: ``page`` at ``/first/``, one pattern reached through two instance namespaces."""
+
+    urlpatterns = [
+        path("first/", view, name="page"),
+        path("one/", include(([path("inside/<slug:slug>/", view, name="inside")], "app"), namespace="one")),
+        path("two/", include(([path("inside/<slug:slug>/", view, name="inside")], "app"), namespace="two")),
+    ]
+
+
+class SecondConf:
+    urlpatterns = [path("second/", view, name="page")]
+
+
+def render(source: str, **context) -> str:
+    return engines["django"].from_string(source).render(context)
+
+
+@pytest.fixture(autouse=True)
+def _empty_url_cache():
+    reversing.clear()
+    yield
+    reversing.clear()
+
+
+def test_the_public_templates_url_tag_is_the_remembering_one():
+    assert "common.reversing" in engines["django"].engine.builtins
+    render("{% url 'victims:victim_list' %}")
+    assert any(key[4] == "victims:victim_list" for key in reversing._cache)
+
+
+@pytest.mark.parametrize("name", ["victims:victim_list", "about", "methodology"])
+def test_a_url_reversed_in_one_language_does_not_answer_another(name):
+    pages = {}
+    for language in ("az", "en", "ru", "az"):
+        with translation.override(language):
+            pages[language] = render("{% url name %}", name=name)
+            assert pages[language] == reverse(name)
+    assert len(set(pages.values())) == 3
+
+
+def test_the_language_switcher_links_every_language_of_the_page(client, db):
+    person = VictimFactory(family_name="Testova")
+    for language in ("en", "az", "ru"):
+        with translation.override(language):
+            client.get(person.get_absolute_url())  # the switcher's three reverses are kept
+    response = client.get(person.get_absolute_url())
+    for language in ("az", "en", "ru"):
+        with translation.override(language):
+            assert f'href="{person.get_absolute_url()}" hreflang="{language}"' in response.text
+
+
+def test_a_url_reversed_under_one_script_prefix_does_not_answer_another():
+    before = get_script_prefix()
+    try:
+        set_script_prefix("/memorial/")
+        assert render("{% url 'about' %}") == "/memorial/en/about/"
+        set_script_prefix("/")
+        assert render("{% url 'about' %}") == "/en/about/"
+    finally:
+        set_script_prefix(before)
+
+
+def test_another_root_urlconf_is_answered_by_its_own_patterns():
+    with override_settings(ROOT_URLCONF=FirstConf):
+        assert render("{% url 'page' %}") == "/first/"
+    with override_settings(ROOT_URLCONF=SecondConf):
+        assert render("{% url 'page' %}") == "/second/"
+
+
+def test_a_request_urlconf_is_answered_by_its_own_patterns():
+    try:
+        set_urlconf(FirstConf)
+        assert cached_reverse("page") == "/first/"
+        set_urlconf(SecondConf)
+        assert cached_reverse("page") == "/second/"
+    finally:
+        set_urlconf(None)
+
+
+def test_rebuilt_url_patterns_are_read_again():
+    class Conf:
+        urlpatterns = [path("old/", view, name="page")]
+
+    with override_settings(ROOT_URLCONF=Conf):
+        assert cached_reverse("page") == "/old/"
+        Conf.urlpatterns = [path("new/", view, name="page")]
+        clear_url_caches()
+        assert cached_reverse("page") == "/new/"
+
+
+def test_current_app_picks_the_instance_namespace():
+    with override_settings(ROOT_URLCONF=FirstConf):
+        assert cached_reverse("app:inside", kwargs={"slug": "a"}, current_app="two") == "/two/inside/a/"
+        assert cached_reverse("app:inside", kwargs={"slug": "a"}, current_app="one") == "/one/inside/a/"
+        assert cached_reverse("app:inside", kwargs={"slug": "a"}, current_app="two") == "/two/inside/a/"
+
+
+def test_each_argument_has_its_own_url():
+    slugs = ["nigar-testova", "rauf-testov", "nigar-testova"]
+    assert [cached_reverse("victims:victim_detail", kwargs={"slug": s}) for s in slugs] == [
+        reverse("victims:victim_detail", kwargs={"slug": s}) for s in slugs
+    ]
+    person = uuid.uuid4()
+    assert cached_reverse("candles", args=[person]) == f"/candles/{person}/"
+    assert cached_reverse("candles", args=[str(person)]) == f"/candles/{person}/"
+
+
+def test_values_that_are_not_plain_are_reversed_every_time():
+    class Changing:
+        def __init__(self):
+            self.slug = "first-testova"
+
+        def __str__(self):
+            return self.slug
+
+    value = Changing()
+    assert render("{% url 'victims:victim_detail' value %}", value=value) == "/en/victims/first-testova/"
+    value.slug = "second-testova"
+    assert render("{% url 'victims:victim_detail' value %}", value=value) == "/en/victims/second-testova/"
+    assert render("{% url 'victims:victim_detail' slug=value %}", value=value) == "/en/victims/second-testova/"
+    value.slug = "third-testova"
+    assert render("{% url 'victims:victim_detail' slug=value %}", value=value) == "/en/victims/third-testova/"
+    assert not reversing._cache
+
+
+def test_a_url_that_does_not_reverse_raises_as_before():
+    with pytest.raises(NoReverseMatch) as django_s:
+        reverse("no-such-page", args=["x"], kwargs={})  # what Django's own tag calls
+    for _ in range(2):  # the failure is not kept: it raises every time, with the same message
+        with pytest.raises(NoReverseMatch) as ours:
+            render("{% url 'no-such-page' 'x' %}")
+        assert str(ours.value) == str(django_s.value)
+    assert render("{% url 'no-such-page' 'x' as address %}[{{ address }}]") == "[]"
+    with pytest.raises(NoReverseMatch):
+        cached_reverse("victims:victim_detail", kwargs={"slug": "not a slug"})
+
+
+def test_the_cache_is_bounded_and_keeps_the_recently_used(monkeypatch):
+    monkeypatch.setattr(reversing, "SIZE", 5)
+    reversed_names = []
+    real = reversing.reverse
+    monkeypatch.setattr(reversing, "reverse", lambda name, *a, **kw: reversed_names.append(name) or real(name, *a, **kw))
+    cached_reverse("about")
+    for n in range(20):
+        cached_reverse("victims:victim_detail", kwargs={"slug": f"testova-{n}"})
+        cached_reverse("about")  # used again each time: never the least recently used
+        assert len(reversing._cache) <= 5
+    assert reversed_names.count("about") == 1
+    assert not any(key[6] == (("slug", "testova-0"),) for key in reversing._cache)
+
+
+def test_a_settings_change_empties_it():
+    cached_reverse("about")
+    with override_settings(LANGUAGE_CODE="en"):
+        assert not reversing._cache
