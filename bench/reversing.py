@@ -84,7 +84,7 @@ def main(argv=None) -> None:
     modes = {"old": lambda *a: None, "new": keyed}
     client = Client()
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"{'page':10} {'mode':4} {'CPU ms p10':>10} {'p50':>7} {'reverse/req':>11} {'bytes':>7}")
+    print(f"{'page':10} {'mode':4} {'CPU ms p10':>10} {'p50':>7} {'reverse/req':>11} {'bytes':>7} {'old-new p50 (pairs)':>20}")
     for page in args.pages.split(","):
         addresses = urls(page, args.rounds)
         for address in addresses[:6]:  # warm-up: templates, translations, the connection
@@ -103,10 +103,14 @@ def main(argv=None) -> None:
                 assert response.status_code == 200, (address, response.status_code)
                 size.setdefault(mode, set()).add(len(response.content))
         reversing._key = keyed
+        # Each address was requested once in each mode, one after the other: the median of the
+        # differences of those pairs is the least disturbed by the load's drift.
+        paired = percentile([old - new for old, new in zip(cpu["old"], cpu["new"], strict=True)], 50)
         for mode in ("old", "new"):
             print(
                 f"{page:10} {mode:4} {percentile(cpu[mode], 10):10.2f} {percentile(cpu[mode], 50):7.2f}"
                 f" {sum(reverses[mode]) / len(reverses[mode]):11.1f} {max(size[mode]):7}"
+                + (f" {paired:20.3f}" if mode == "new" else "")
             )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
