@@ -1,8 +1,8 @@
 """``reverse`` remembered per process, and a ``{% url %}`` tag that uses it.
 
-A person page reverses about twenty URLs (the header's and footer's links, the feed, the language
-switcher, the breadcrumb, ``methodology`` once per source, ...), most of them the same on every page
-of a language: reversing was the largest part left of the page's render (bench/README.md, "URL
+A person page reverses about twenty URLs (the feed, the language switcher, the breadcrumb,
+``methodology`` and the sources' page once per source, its own embed, API and forms, ...), many of
+them the same on every page of a language: reversing was the largest part left of the page's render (bench/README.md, "URL
 reversing in the render").
 
 Only URLs without arguments are kept: they are most of a page's URLs and the same on every page
