@@ -4,6 +4,7 @@ a URL that does not reverse raises exactly as before, and the cache stays bounde
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -188,3 +189,36 @@ def test_a_settings_change_empties_it():
     cached_reverse("about")
     with override_settings(LANGUAGE_CODE="en"):
         assert not reversing._cache
+
+
+def test_a_spoofed_script_name_does_not_reach_the_next_visitor(db, settings):
+    """A request whose WSGI environ carries a SCRIPT_NAME of its own (gunicorn reads a SCRIPT_NAME
+    header when told to keep headers with underscores) gets links under that prefix; the next
+    request, without one, must not get them from this cache."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    settings.PAGE_CACHE_ENABLED = False
+    handler = WSGIHandler()
+
+    def body(**environ) -> str:
+        request_environ = RequestFactory().get("/en/", **environ).environ
+        chunks = handler(request_environ, lambda status, headers, exc_info=None: None)
+        return b"".join(chunks).decode()
+
+    # As the test client does: the test's transaction keeps its connection between requests.
+    request_started.disconnect(close_old_connections)
+    before = get_script_prefix()
+    try:
+        spoofed = body(SCRIPT_NAME="/evil")
+        clean = body()
+    finally:
+        request_started.connect(close_old_connections)
+        set_script_prefix(before)
+    # The feed's <link> in the layout (the header and footer are {% cache %} fragments of their own,
+    # keyed by language and page, not by script prefix: not this cache's).
+    feed = re.compile(r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]*)"')
+    assert feed.search(spoofed)[1] == "/evil/en/feed/"
+    assert feed.search(clean)[1] == "/en/feed/"
