@@ -217,8 +217,43 @@ def test_a_spoofed_script_name_does_not_reach_the_next_visitor(db, settings):
     finally:
         request_started.connect(close_old_connections)
         set_script_prefix(before)
-    # The feed's <link> in the layout (the header and footer are {% cache %} fragments of their own,
-    # keyed by language and page, not by script prefix: not this cache's).
+    # The feed's <link> in the layout (the header and footer are {% cache %} fragments of their own:
+    # the next test).
     feed = re.compile(r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]*)"')
     assert feed.search(spoofed)[1] == "/evil/en/feed/"
     assert feed.search(clean)[1] == "/en/feed/"
+
+
+def test_a_spoofed_script_name_does_not_reach_the_next_visitors_header_and_footer(db, settings):
+    """The header and footer are kept per process ({% cache %} in the "fragments" cache): their key
+    carries the script prefix, or one request with a SCRIPT_NAME of its own would put its links in
+    every later visitor's header and footer."""
+    from django.core.cache import caches
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_started
+    from django.db import close_old_connections
+    from django.test import RequestFactory
+
+    settings.PAGE_CACHE_ENABLED = False
+    caches["fragments"].clear()
+    handler = WSGIHandler()
+
+    def body(**environ) -> str:
+        request_environ = RequestFactory().get("/en/about/", **environ).environ
+        chunks = handler(request_environ, lambda status, headers, exc_info=None: None)
+        return b"".join(chunks).decode()
+
+    request_started.disconnect(close_old_connections)
+    before = get_script_prefix()
+    try:
+        spoofed = body(SCRIPT_NAME="/evil")
+        clean = body()
+    finally:
+        request_started.connect(close_old_connections)
+        set_script_prefix(before)
+    header = re.compile(r'<header class="site-header">.*?</header>', re.S)
+    footer = re.compile(r'<footer class="site-footer">.*?</footer>', re.S)
+    assert 'href="/evil/en/' in header.search(spoofed)[0]
+    assert 'href="/evil/en/' in footer.search(spoofed)[0]
+    assert "/evil" not in header.search(clean)[0]
+    assert "/evil" not in footer.search(clean)[0]
