@@ -98,6 +98,20 @@ def test_backup_wipe_restore_round_trip_brings_back_every_record_and_file(record
     assert snapshot(scratch) == before
 
 
+def test_a_restored_database_has_planner_statistics(records, tmp_path, scratch):
+    """pg_restore writes no statistics; without them PostgreSQL plans blind until autovacuum runs."""
+    call_command("backup", output=tmp_path, verbosity=0)
+    (folder,) = [p for p in tmp_path.iterdir() if (p / MANIFEST).exists()]
+    call_command("restore", str(folder), database_name=scratch.name, no_media=True, verbosity=0)
+    connection = scratch.connect()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stats WHERE tablename = 'victims_victim'")
+            assert cursor.fetchone()[0] > 0
+    finally:
+        connection.close()
+
+
 def test_restore_refuses_the_live_database_when_it_has_tables(records, tmp_path):
     call_command("backup", output=tmp_path, verbosity=0)
     (folder,) = [p for p in tmp_path.iterdir() if (p / MANIFEST).exists()]
