@@ -9,7 +9,6 @@ compares the page with the ORM's reading of the same data.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from functools import cache
 
@@ -24,6 +23,7 @@ from victims.pagedata import (
     SourceRow,
     card_rows,
     json_array,
+    json_date,
     localized,
     newest_people_sql,
     rows_of,
@@ -49,8 +49,9 @@ class HomeData:
     newest_people: RowList
 
 
-def _date(value: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None
+def _translated_on_dates(row: Row) -> None:
+    for code in LANGUAGES:
+        setattr(row, f"translated_on_{code}", json_date(getattr(row, f"translated_on_{code}")))
 
 
 @cache
@@ -68,16 +69,14 @@ def _statement(values: list | None) -> StatementRow | None:
     if values is None:
         return None
     statement = StatementRow(**dict(zip(STATEMENT_COLUMNS, values, strict=True)))
-    statement.written_date = _date(statement.written_date)
-    for code in LANGUAGES:
-        setattr(statement, f"translated_on_{code}", _date(getattr(statement, f"translated_on_{code}")))
+    statement.written_date = json_date(statement.written_date)
+    _translated_on_dates(statement)
     return statement
 
 
 def _figure(values: list) -> FigureRow:
     figure = FigureRow(**dict(zip(FIGURE_COLUMNS, values[:-1], strict=True)))
-    for code in LANGUAGES:
-        setattr(figure, f"translated_on_{code}", _date(getattr(figure, f"translated_on_{code}")))
+    _translated_on_dates(figure)
     figure.source = SourceRow(key=values[-1]) if values[-1] is not None else None
     return figure
 

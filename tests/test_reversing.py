@@ -191,20 +191,19 @@ def test_a_settings_change_empties_it():
         assert not reversing._cache
 
 
-def test_a_spoofed_script_name_does_not_reach_the_next_visitor(db, settings):
-    """A request whose WSGI environ carries a SCRIPT_NAME of its own (gunicorn reads a SCRIPT_NAME
-    header when told to keep headers with underscores) gets links under that prefix; the next
-    request, without one, must not get them from this cache."""
+def spoofed_then_clean(path: str) -> tuple[str, str]:
+    """The page at ``path`` through Django's WSGI handler, first for a request whose environ carries
+    a SCRIPT_NAME of its own (gunicorn reads a SCRIPT_NAME header when told to keep headers with
+    underscores), then for the next, plain one."""
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.signals import request_started
     from django.db import close_old_connections
     from django.test import RequestFactory
 
-    settings.PAGE_CACHE_ENABLED = False
     handler = WSGIHandler()
 
     def body(**environ) -> str:
-        request_environ = RequestFactory().get("/en/", **environ).environ
+        request_environ = RequestFactory().get(path, **environ).environ
         chunks = handler(request_environ, lambda status, headers, exc_info=None: None)
         return b"".join(chunks).decode()
 
@@ -212,11 +211,17 @@ def test_a_spoofed_script_name_does_not_reach_the_next_visitor(db, settings):
     request_started.disconnect(close_old_connections)
     before = get_script_prefix()
     try:
-        spoofed = body(SCRIPT_NAME="/evil")
-        clean = body()
+        return body(SCRIPT_NAME="/evil"), body()
     finally:
         request_started.connect(close_old_connections)
         set_script_prefix(before)
+
+
+def test_a_spoofed_script_name_does_not_reach_the_next_visitor(db, settings):
+    """A request with a SCRIPT_NAME of its own gets links under that prefix; the next request,
+    without one, must not get them from this cache."""
+    settings.PAGE_CACHE_ENABLED = False
+    spoofed, clean = spoofed_then_clean("/en/")
     # The feed's <link> in the layout (the header and footer are {% cache %} fragments of their own:
     # the next test).
     feed = re.compile(r'<link rel="alternate" type="application/atom\+xml" title="[^"]*" href="([^"]*)"')
@@ -229,28 +234,10 @@ def test_a_spoofed_script_name_does_not_reach_the_next_visitors_header_and_foote
     carries the script prefix, or one request with a SCRIPT_NAME of its own would put its links in
     every later visitor's header and footer."""
     from django.core.cache import caches
-    from django.core.handlers.wsgi import WSGIHandler
-    from django.core.signals import request_started
-    from django.db import close_old_connections
-    from django.test import RequestFactory
 
     settings.PAGE_CACHE_ENABLED = False
     caches["fragments"].clear()
-    handler = WSGIHandler()
-
-    def body(**environ) -> str:
-        request_environ = RequestFactory().get("/en/about/", **environ).environ
-        chunks = handler(request_environ, lambda status, headers, exc_info=None: None)
-        return b"".join(chunks).decode()
-
-    request_started.disconnect(close_old_connections)
-    before = get_script_prefix()
-    try:
-        spoofed = body(SCRIPT_NAME="/evil")
-        clean = body()
-    finally:
-        request_started.connect(close_old_connections)
-        set_script_prefix(before)
+    spoofed, clean = spoofed_then_clean("/en/about/")
     header = re.compile(r'<header class="site-header">.*?</header>', re.S)
     footer = re.compile(r'<footer class="site-footer">.*?</footer>', re.S)
     assert 'href="/evil/en/' in header.search(spoofed)[0]

@@ -163,7 +163,8 @@ def _place(values: list | None) -> PlaceRow | None:
     return PlaceRow(**dict(zip(PLACE_COLUMNS, values, strict=True)))
 
 
-def _date(value: str | None) -> datetime.date | None:
+def json_date(value: str | None) -> datetime.date | None:
+    """A date as a JSON aggregate writes it (ISO text), as a date."""
     return datetime.date.fromisoformat(value) if value else None
 
 
@@ -187,7 +188,7 @@ def _citation(values: list) -> CitationRow:
 
 def _event(values: list) -> EventRow:
     event = EventRow(**dict(zip(EVENT_COLUMNS, values, strict=True)))
-    event.start_date = _date(event.start_date)
+    event.start_date = json_date(event.start_date)
     return event
 
 
@@ -244,7 +245,7 @@ def card_rows(data) -> RowList:
 
     def card(values: list) -> CardRow:
         person = CardRow(**dict(zip(CARD_COLUMNS, values[:-1], strict=True)))
-        person.death_date = _date(person.death_date)
+        person.death_date = json_date(person.death_date)
         photo = values[-1]
         person.primary_photos = [_photo_row(CARD_PHOTO_COLUMNS, photo)] if photo[0] is not None else []
         return person

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connections, models
@@ -48,6 +50,22 @@ class PrimaryPhotoInRowIterable(ModelIterable):
             yield person
 
 
+@functools.cache
+def _primary_photo_sql(people_model, photo_model, db: str) -> str:
+    """The subquery of ``with_primary_photo_in_row`` (written once per process and database)."""
+    photos = photo_model._meta
+    people = people_model._meta
+    quote = connections[db].ops.quote_name
+    columns = ["id", "renditions", *(f"alt_text_{code}" for code, _name in settings.LANGUAGES)]
+    pairs = ", ".join(f"'{column}', {quote(photos.get_field(column).column)}" for column in columns)
+    # Names from the models' metadata, quoted: nothing here comes from a request.
+    return (
+        f"SELECT jsonb_build_object({pairs}) FROM {quote(photos.db_table)}"  # noqa: S608
+        f" WHERE {quote(photos.get_field('victim').column)} = {quote(people.db_table)}.{quote(people.pk.column)}"
+        f" AND {quote(photos.get_field('is_primary').column)} AND {quote(photos.get_field('is_published').column)}"
+    )
+
+
 class VictimQuerySet(WorkflowQuerySet):
     def _related(self, name: str) -> models.QuerySet:
         """All rows of the model behind the relation ``name``, found through the relation so that
@@ -70,17 +88,7 @@ class VictimQuerySet(WorkflowQuerySet):
         person's own row: the columns a name card shows of it, the rest deferred. (A prefetch is a
         second query; building it, or the same subquery as an ORM expression, took a sixth of a
         registry page's time.)"""
-        photos = self._related("photos").model._meta
-        people = self.model._meta
-        quote = connections[self.db].ops.quote_name
-        columns = ["id", "renditions", *(f"alt_text_{code}" for code, _name in settings.LANGUAGES)]
-        pairs = ", ".join(f"'{column}', {quote(photos.get_field(column).column)}" for column in columns)
-        # Names from the models' metadata, quoted: nothing here comes from a request.
-        sql = (
-            f"SELECT jsonb_build_object({pairs}) FROM {quote(photos.db_table)}"  # noqa: S608
-            f" WHERE {quote(photos.get_field('victim').column)} = {quote(people.db_table)}.{quote(people.pk.column)}"
-            f" AND {quote(photos.get_field('is_primary').column)} AND {quote(photos.get_field('is_published').column)}"
-        )
+        sql = _primary_photo_sql(self.model, self._related("photos").model, self.db)
         photo = RawSQL(f"({sql})", (), output_field=models.JSONField())  # noqa: S611 - no parameters, names quoted
         queryset = self.annotate(**{PRIMARY_PHOTO_IN_ROW: photo})
         queryset._iterable_class = PrimaryPhotoInRowIterable
