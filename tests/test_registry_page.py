@@ -149,6 +149,66 @@ def test_a_photo_read_in_the_row_loads_its_other_columns_when_asked(people_of_ev
     assert shown.caption == "A synthetic caption"  # deferred: read when asked
 
 
+# --- The registry's people as plain rows -----------------------------------------------------------
+
+# Every path of the registry's paging: page 1 (the count kept, or counted with the page), pages past
+# the first (through their ids), the last page, each sort, a letter, filters, searches of one word
+# (nearest first: "at least"), two words, Cyrillic, a near miss, nobody (suggestions), a bad page.
+REGISTRY_QUERIES = [
+    "", "page=2", "page=3", "sort=name&page=2", "sort=death", "sort=age&page=3", "letter=S", "letter=%C6%8F",
+    "gender=female&sort=age", "age=18-29&died=20", "died=later", "category=wounded&page=2", "q=Mammadov",
+    "q=Mammadov&page=2", "q=Mammadov&sort=age", "q=Memmedli", "q=Sinaq+Testali", "q=%D0%9C%D0%B0%D0%BC%D0%B5%D0%B4%D0%BE%D0%B2",
+    "q=Mammadova&gender=female", "q=Zzyxwvq", "q=Mammadovv", "page=9",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_registry_s_plain_rows_give_the_html_of_the_model_instances(client, settings, monkeypatch, language,
+                                                                         people_of_every_kind):  # fmt: skip
+    from victims import views
+    from victims.pagedata import ListCardRow
+
+    settings.PAGE_CACHE_ENABLED = False
+    bulk_people(130)  # half of them with a photo
+    namesakes = [VictimFactory(family_name="Məmmədov", given_name=f"Sınaq{n:02}", age_recorded=20 + n) for n in range(64)]
+    namesakes += [VictimFactory(family_name="Məmmədli", given_name=f"Testəli{n}", gender=Gender.FEMALE) for n in range(4)]
+    for person in namesakes[::3]:
+        photo(person, alt_text_ru="Синтетический портрет")
+    registry = {"az": "/az/qurbanlar/", "en": "/en/victims/", "ru": "/ru/zhertvy/"}[language]
+    seen = set()
+    for query in REGISTRY_QUERIES:
+        path = registry + "?" + query
+        with translation.override(language):
+            rows = client.get(path)  # the first: the count is counted (then kept per generation)
+            monkeypatch.setattr(views, "as_card_rows", lambda queryset: queryset)  # the ORM's model instances
+            instances = client.get(path)
+            monkeypatch.undo()
+            again = client.get(path)
+        assert rows.status_code == instances.status_code == again.status_code, path
+        assert rows.content == instances.content == again.content, path
+        if rows.status_code != 200:
+            continue
+        people, html = rows.context["victims"], rows.content.decode()
+        assert all(type(person) is ListCardRow for person in people), path
+        assert [person.pk for person in people] == [person.pk for person in instances.context["victims"]], path
+        seen |= {kind for kind, there in [("people", people), ("photos", "name-card-photo" in html),
+                                          ("at least", rows.context["result_count_is_lower_bound"]),
+                                          ("suggestions", 'class="suggestions"' in html)] if there}  # fmt: skip
+    assert seen == {"people", "photos", "at least", "suggestions"}
+
+
+def test_a_plain_row_is_the_same_person_as_the_model_instance(people_of_every_kind):
+    from victims.pagedata import ListCardRow, as_card_rows
+
+    people = Victim.objects.published().for_list().order_by("id")
+    rows = list(as_card_rows(people))
+    assert all(type(row) is ListCardRow for row in rows)
+    assert rows == list(people) and {row.pk for row in rows} == {person.pk for person in people}
+    assert rows[0] != rows[1] and len(set(rows + rows)) == len(rows)
+    assert [len(row.primary_photos) for row in rows] == [1, 1, 0, 0, 0, 1, 1]
+    assert rows[0].primary_photos[0].alt_text_en == "A synthetic portrait"
+
+
 # --- Filters, alphabet and page links -----------------------------------------------------------
 
 QUERIES = [

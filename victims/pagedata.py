@@ -21,11 +21,13 @@ from functools import cache
 
 from django.conf import settings
 from django.db import connections, router
+from django.db.models.query import BaseIterable
 from django.utils.encoding import force_str
 from django.utils.functional import cached_property
 
 from common import prepared
 from victims.models import Citation, Event, NameVariant, Photo, Place, Reliability, Source, Status, Victim
+from victims.querysets import PRIMARY_PHOTO_IN_ROW, VictimQuerySet
 
 
 class Row:
@@ -251,6 +253,56 @@ def card_rows(data) -> RowList:
         return person
 
     return rows_of(data, card)
+
+
+class ListCardRow(CardRow):
+    """A person of a list of names read through a queryset (:class:`CardRowIterable`): the same
+    person as the model instance would be (``pk``, equality), without building one."""
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (ListCardRow, Victim)) and self.pk is not None and self.pk == other.pk
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
+
+
+class CardRowIterable(BaseIterable):
+    """A list of names (``VictimQuerySet.for_list``) as plain rows instead of model instances.
+
+    The queryset still writes the SQL (search, filters, sorts, windows, paging are the ORM's as
+    before); only the rows it yields change: each is a :class:`ListCardRow` of the loaded columns
+    and the annotations, with its in-row primary photo (``with_primary_photo_in_row``) as a
+    :class:`PhotoRow` in ``primary_photos``. Building the 60 model instances of a registry page
+    and their photos' took a third of the page's time."""
+
+    def __iter__(self):
+        queryset = self.queryset
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
+        select, klass_info = compiler.select, compiler.klass_info
+        positions = klass_info["select_fields"]
+        start, end = positions[0], positions[-1] + 1
+        names = [column[0].target.attname for column in select[start:end]]
+        annotations = list(compiler.annotation_col_map.items())
+        for row in compiler.results_iter(results):
+            values = dict(zip(names, row[start:end], strict=True))
+            for name, position in annotations:
+                values[name] = row[position]
+            photo = values.pop(PRIMARY_PHOTO_IN_ROW, None)
+            person = ListCardRow(**values)
+            person.primary_photos = [_photo_row(photo.keys(), photo.values())] if photo else []
+            yield person
+
+
+def as_card_rows(queryset: VictimQuerySet) -> VictimQuerySet:
+    """``queryset`` (a ``for_list()`` of people) yielding :class:`ListCardRow` rows."""
+    queryset = queryset.all()
+    queryset._iterable_class = CardRowIterable
+    return queryset
 
 
 def _photo_row(columns, values) -> PhotoRow:

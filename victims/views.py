@@ -32,7 +32,7 @@ from victims.filters import RegistryFilterForm
 from victims.merging import moved_to
 from victims.models import Citation, Event, Place, Source, SourceKind, Victim
 from victims.normalize import AZ_ALPHABET, search_key
-from victims.pagedata import person_page, timeline_events
+from victims.pagedata import as_card_rows, person_page, timeline_events
 from victims.stats import registry_charts
 
 SUGGESTION_THRESHOLD = 0.3  # well below pg_trgm's default 0.6: near names, not matches
@@ -206,7 +206,8 @@ class VictimListView(ListView):
         return self._form
 
     def get_queryset(self):
-        return self.get_form().apply(Victim.objects.published().for_list())
+        # The people as plain rows (victims.pagedata.CardRowIterable): the ORM writes the SQL, no model instances.
+        return as_card_rows(self.get_form().apply(Victim.objects.published().for_list()))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
