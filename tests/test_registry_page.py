@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from common.partialdates import Precision
-from tests.factories import PlaceFactory, VictimFactory
+from tests.factories import EventFactory, PlaceFactory, VictimFactory
 from tests.test_public_views import bulk_people
 from victims.caching import forget_generation
 from victims.filters import RegistryFilterForm
@@ -195,6 +195,27 @@ def test_the_registry_s_plain_rows_give_the_html_of_the_model_instances(client, 
                                           ("at least", rows.context["result_count_is_lower_bound"]),
                                           ("suggestions", 'class="suggestions"' in html)] if there}  # fmt: skip
     assert seen == {"people", "photos", "at least", "suggestions"}
+
+
+@pytest.mark.parametrize("shown", [5, 70])  # all of them, or the first 60 and a link to the rest
+def test_an_event_s_people_as_plain_rows_give_the_html_of_the_model_instances(client, settings, monkeypatch, shown,
+                                                                               people_of_every_kind):  # fmt: skip
+    from victims import views
+    from victims.pagedata import ListCardRow
+
+    settings.PAGE_CACHE_ENABLED = False
+    event = EventFactory()
+    event.victims.add(*people_of_every_kind[:5], *bulk_people(shown - 5))
+    for language in LANGUAGES:
+        with translation.override(language):
+            path = event.get_absolute_url()
+            rows = client.get(path)
+            monkeypatch.setattr(views, "as_card_rows", lambda queryset: queryset)  # the ORM's model instances
+            instances = client.get(path)
+            monkeypatch.undo()
+        assert all(type(person) is ListCardRow for person in rows.context["people"])
+        assert rows.content == instances.content, path
+        assert rows.content.decode().count('<li class="name-card') == min(shown, 60)
 
 
 def test_a_plain_row_is_the_same_person_as_the_model_instance(people_of_every_kind):

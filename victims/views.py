@@ -363,7 +363,7 @@ class EventDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event = self.object
-        people = event.victims.published().for_list().order_by("family_name", "given_name", "id")
+        people = as_card_rows(event.victims.published().for_list().order_by("family_name", "given_name", "id"))
         context.update(
             canonical_url=absolute_url(event.get_absolute_url()),
             people=list(people[: self.people_shown]),
