@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage, storages
+from django.core.files.storage import storages
 from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from common.mediaurls import media_url
 from common.partialdates import Precision, format_partial_date, partial_date_constraints
 from common.reversing import cached_reverse
 from victims.querysets import EventQuerySet, PhotoQuerySet, PlaceQuerySet, SourceQuerySet, VictimQuerySet
@@ -683,7 +684,7 @@ class Photo(models.Model):
 
     def rendition_url(self, size: str, fmt: str = "webp") -> str:
         path = self.renditions.get(size, {}).get(fmt)
-        return default_storage.url(path) if path else ""
+        return media_url(path) if path else ""
 
 
 class DuplicateVerdict(models.TextChoices):
