@@ -5,8 +5,10 @@ they replaced, and as deployed a page runs one query."""
 from __future__ import annotations
 
 import datetime
+from html import escape
 
 import pytest
+from django import forms
 from django.core.paginator import Paginator
 from django.db import connection
 from django.template import Context, RequestContext, Template
@@ -22,7 +24,7 @@ from victims.filters import RegistryFilterForm
 from victims.models import Gender, Photo, Status, Victim
 from victims.normalize import AZ_ALPHABET
 from victims.querysets import VictimQuerySet
-from victims.templatetags.public import victim_cards
+from victims.templatetags.public import select_field, victim_cards
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +282,46 @@ def test_the_filters_are_what_the_template_loop_wrote(language, data):
     with translation.override(language):
         form = RegistryFilterForm(data, places=places)
         assert tag.render(Context({"form": form})) == FILTERS.render(Context({"form": form}))
+
+
+def options_as_written_before(field) -> str:
+    """A ``<select>`` as ``select_field`` wrote it before its options were kept per language."""
+    value = field.value()
+    current = "" if value is None else str(value)
+    options = "".join(
+        f'\n  <option value="{escape(str(key))}"{" selected" if str(key) == current else ""}>{escape(str(label))}</option>'
+        for key, label in field.field.choices
+    )
+    return f'<select name="{escape(field.html_name)}" id="{escape(field.id_for_label)}">{options}\n</select>'
+
+
+def test_the_filter_options_follow_the_language_and_the_choices():
+    places = [("a-b", "Synthetic <street> & \"square\""), ("c", "Sınaq küçəsi")]
+    for language in [*LANGUAGES, *LANGUAGES]:  # one after the other: the options are kept per language
+        with translation.override(language):
+            form = RegistryFilterForm({"sort": "age", "place": "c", "died": "x"}, places=places)
+            for name in ("category", "gender", "age", "place", "died", "sort"):
+                assert select_field(form[name]) == options_as_written_before(form[name]), (language, name)
+    assert "Sınaq küçəsi" in select_field(form["place"]) and "Synthetic &lt;street&gt;" in select_field(form["place"])
+
+    class Choices(forms.Form):
+        pick = forms.ChoiceField(choices=[("1", "One")])
+
+    form = Choices({"pick": "2"})
+    assert select_field(form["pick"]) == options_as_written_before(form["pick"])
+    form.fields["pick"].choices = [("2", "Two <2>")]  # new choices on the same field: written anew
+    assert select_field(form["pick"]) == options_as_written_before(form["pick"])
+    assert "Two &lt;2&gt;</option>" in select_field(form["pick"])
+
+
+def test_the_filter_form_s_fields_are_made_once_per_list_of_places():
+    places = [("a", "Synthetic A")]
+    first = RegistryFilterForm({"place": "a"}, places=places)
+    second = RegistryFilterForm({"place": "b", "gender": "x"}, places=list(places))
+    assert first.fields is not second.fields and first.fields["place"] is second.fields["place"]
+    assert first.valid_data == {**dict.fromkeys(first.fields, ""), "place": "a"}
+    assert "place" not in second.valid_data and "gender" not in second.valid_data and not first.errors
+    other = RegistryFilterForm({"place": "b"}, places=[("b", "Synthetic B")])
+    assert other.valid_data["place"] == "b" and other.fields["place"] is not first.fields["place"]
+    assert [key for key, _label in first.fields["place"].choices] == ["", "a"]
+    assert [key for key, _label in RegistryFilterForm(places=None).fields["place"].choices] == [""]

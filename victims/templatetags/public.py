@@ -214,16 +214,17 @@ def victim_cards(victims) -> SafeString:
 
 
 # Each <option> of a choices list, escaped, per language: (value, the tag up to "selected", the rest).
-# Keyed by the list's identity (held in the value, so that identity is never reused while kept):
-# the registry form's choices are made once per list of places (victims.filters), a form that
-# sets its choices per request gives a new list each time (a miss, as fast as before).
+# Keyed by the list's identity (the list is held in the value, so that identity is never reused
+# while kept): the registry form's choices are made once per list of places (victims.filters); a
+# form that sets its choices per request gives a new list each time (ChoiceField's setter makes
+# one), a miss. A choices list changed in place would not be seen: nothing here does that.
 _written_options: dict[tuple[int, str | None], tuple[list, list[tuple[str, str, str]]]] = {}
 
 
 def _option_parts(choices: list) -> list[tuple[str, str, str]]:
     key = (id(choices), get_language())
     kept = _written_options.get(key)
-    if kept is not None and kept[0] is choices:
+    if kept is not None:
         return kept[1]
     parts = [
         (str(value), f'\n  <option value="{escape(str(value))}"', f">{escape(str(label))}</option>")
