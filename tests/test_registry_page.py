@@ -220,6 +220,18 @@ def test_an_event_s_people_as_plain_rows_give_the_html_of_the_model_instances(cl
         assert rows.content.decode().count('<li class="name-card') == min(shown, 60)
 
 
+def test_the_registry_s_queryset_built_once_is_never_evaluated_and_shows_every_change(client, settings):
+    from victims.views import registry_people
+
+    settings.PAGE_CACHE_ENABLED = False
+    bulk_people(3)
+    for query in ["", "?q=Sınaq", "?gender=female&sort=age", "?page=1&letter=S"]:
+        assert client.get("/en/victims/" + query).status_code == 200
+    assert registry_people() is registry_people() and registry_people()._result_cache is None
+    VictimFactory(given_name="Testəli", family_name="Sınaqlı")
+    assert "Testəli Sınaqlı" in client.get("/en/victims/").content.decode()
+
+
 def test_a_plain_row_is_the_same_person_as_the_model_instance(people_of_every_kind):
     from victims.pagedata import ListCardRow, as_card_rows
 

@@ -6,6 +6,7 @@ conditional GETs with an ETag keyed on the registry's generation (victims.cachin
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from itertools import groupby
 
@@ -61,6 +62,14 @@ def nearest_names(query: str, limit: int = 5) -> list[Victim]:
         )
         transaction.set_rollback(True)
     return people
+
+
+@functools.cache
+def registry_people():
+    """``Victim.objects.published().for_list()``, built once per process (building it was 0.2 ms of
+    every registry page): each request filters a clone of it, nobody evaluates it. It holds no value
+    of a request or a language (the card's columns are not translated ones)."""
+    return Victim.objects.published().for_list()
 
 
 def death_place_choices() -> list[tuple[str, str]]:
@@ -207,7 +216,7 @@ class VictimListView(ListView):
 
     def get_queryset(self):
         # The people as plain rows (victims.pagedata.CardRowIterable): the ORM writes the SQL, no model instances.
-        return as_card_rows(self.get_form().apply(Victim.objects.published().for_list()))
+        return as_card_rows(self.get_form().apply(registry_people().all()))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
