@@ -269,3 +269,69 @@ def test_the_nearest_first_page_runs_a_fixed_number_of_queries(client, common_na
     # transaction the threshold's transaction is a savepoint (three statements more).
     with django_assert_num_queries(7):
         assert client.get("/en/victims/", {"q": "Mammadov"}).context["paginator"].count_is_lower_bound
+
+
+# The statements that read and score every match (the nearest-first probe, a search's first page
+# with its window count) send the key as a sub-select, which PostgreSQL plans without estimating
+# how many documents it matches (victims.querysets.unestimated_search): the same people, in the
+# same order, with the same counts.
+def _search_statements(client, query: dict) -> tuple[list[str], object]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/en/victims/", query)
+    return [q["sql"] for q in captured.captured_queries if "search_document" in q["sql"]], response
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"q": "Mammadov"}, {"q": "Mammadov Sinaq05"}, {"q": "Мамедов Синаг"}, {"q": "Mammadov", "letter": "M"}],
+)
+def test_a_statement_that_scores_every_match_sends_its_key_unestimated(client, common_name, query, monkeypatch):
+    from victims import views
+
+    statements, response = _search_statements(client, query)
+    assert statements and all("%> (SELECT '" in sql for sql in statements), statements
+    monkeypatch.setattr(views, "unestimated_search", lambda queryset: queryset)
+    old_statements, old = _search_statements(client, query)
+    assert not any("%> (SELECT" in sql for sql in old_statements)
+    assert list(response.context["victims"]) == list(old.context["victims"])
+    assert response.context["result_count"] == old.context["result_count"]
+    assert response.content == old.content
+
+
+def test_a_statement_that_can_stop_early_keeps_its_key_estimated(client, common_name):
+    # A later page reads its ids with a limit, a sorted search too: the estimate keeps an ordered
+    # index walk (testing every person of a rare name's registry) out of their plans.
+    pages = ({"q": "Mammadov", "page": 2}, {"q": "Mammadov Sinaq", "page": 2}, {"q": "Mammadov", "sort": "name", "page": 2})
+    for query in pages:
+        statements, response = _search_statements(client, query)
+        limited = [sql for sql in statements if "OVER ()" not in sql]  # not a probe nor a first page
+        assert response.status_code == 200 and limited and len(response.context["victims"]) > 0
+        assert not any("%> (SELECT" in sql for sql in limited), limited
+
+
+def test_unestimated_search_leaves_the_queryset_it_was_given_alone():
+    from victims.querysets import unestimated_search
+
+    searched = Victim.objects.published().search("Mammadov").filter(gender="male")
+    sql, params = searched.query.sql_with_params()
+    unestimated, unestimated_params = unestimated_search(searched).query.sql_with_params()
+    assert searched.query.sql_with_params() == (sql, params) and "%%> (SELECT" not in sql
+    assert '"search_document" %%> (SELECT %s::text)' in unestimated and unestimated_params == params
+    assert str(unestimated_search(Victim.objects.published().filter(initial="M")).query) == str(
+        Victim.objects.published().filter(initial="M").query
+    )
+
+
+def test_the_same_people_in_the_same_order_with_the_key_unestimated(common_name):
+    from victims.querysets import unestimated_search
+
+    VictimFactory(family_name="Məmmədova", given_name="Sınaq")
+    VictimFactory(family_name="Mamedov", given_name="Testər")
+    for query in ("Mammadov", "Məmmədli", "Mammadov Sinaq07", "Мамедов", "Mamedova"):
+        searched = Victim.objects.published().search(query)
+        expected = [(v.pk, v.similarity, v.spelling_similarity) for v in searched]
+        assert len(expected) > 1
+        assert [(v.pk, v.similarity, v.spelling_similarity) for v in unestimated_search(searched)] == expected

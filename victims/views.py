@@ -34,6 +34,7 @@ from victims.merging import moved_to
 from victims.models import Citation, Event, Place, Source, SourceKind, Victim
 from victims.normalize import AZ_ALPHABET, search_key
 from victims.pagedata import as_card_rows, person_page, timeline_events
+from victims.querysets import unestimated_search
 from victims.stats import registry_charts
 
 SUGGESTION_THRESHOLD = 0.3  # well below pg_trgm's default 0.6: near names, not matches
@@ -147,7 +148,7 @@ class RegistryPaginator(Paginator):
             # once the rows are read, so it never outlives this query.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [threshold])
-            queryset = self.object_list.annotate(matches_in_all=Window(Count("pk")))
+            queryset = unestimated_search(self.object_list).annotate(matches_in_all=Window(Count("pk")))
             rows = list(queryset.prefetch_related(None)[bottom:top])
             transaction.set_rollback(True)
         nearest = rows[0].matches_in_all if rows else 0
@@ -162,7 +163,9 @@ class RegistryPaginator(Paginator):
         queryset = self.object_list
         if not (self.count_with_first_page and self._wanted == 1):
             return queryset.count()
-        rows = list(queryset.annotate(matches_in_all=Window(Count("pk")))[: self.per_page + self.orphans])
+        # Every match is read and scored for the window count: no estimate of them is needed.
+        queryset = unestimated_search(queryset).annotate(matches_in_all=Window(Count("pk")))
+        rows = list(queryset[: self.per_page + self.orphans])
         self._first_rows = rows
         return rows[0].matches_in_all if rows else 0
 
