@@ -107,10 +107,15 @@ def explain(queries: list[dict]) -> dict:
             sql = q["sql"].strip()
             head = sql.split(None, 1)[0].upper() if sql else ""
             if sql.upper().startswith("SET LOCAL"):
-                # The view sets a similarity threshold for one query, in a transaction it rolls back
-                # (victims.views): replayed the same way, for the next query only.
-                local.append(sql)
-                continue
+                # The view sets a similarity threshold for one query, in a transaction it rolls back,
+                # or in the query's own round trip, "SET LOCAL …; SELECT …" (victims.views):
+                # replayed the same way, for the next query only.
+                setting, _, sql = sql.partition("; ")
+                local.append(setting)
+                if not sql.strip():
+                    continue
+                sql = sql.strip()
+                head = sql.split(None, 1)[0].upper()
             if head == "SET":  # settings the view made shape the plan
                 cursor.execute(sql)
                 continue

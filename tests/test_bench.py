@@ -287,3 +287,13 @@ def test_gate_comparison_finds_the_gate_and_its_reference_alike(db):
     assert result["differing"] == 0
     assert result["held"] == len(rows)
     assert result["found_their_person"] >= 4  # one misspelling may fall under the threshold
+
+
+def test_explain_replays_a_threshold_sent_with_its_statement(db):
+    # victims.views sends a search's threshold in the statement's own round trip ("SET LOCAL …; SELECT …")
+    VictimFactory(family_name="Məmmədov", given_name="Sınaqəli")
+    captured = [{"sql": "SET LOCAL pg_trgm.word_similarity_threshold = 0.3; "
+                        "SELECT id FROM victims_victim WHERE search_document %> 'mamadzade'"}]  # fmt: skip
+    result = search.explain(captured)
+    assert len(result["plans"]) == 1 and result["plans"][0]["search"]
+    assert result["plans"][0]["sql"].startswith("SELECT id FROM victims_victim")

@@ -293,6 +293,8 @@ def test_a_statement_that_scores_every_match_sends_its_key_unestimated(client, c
 
     statements, response = _search_statements(client, query)
     assert statements and all("%> (SELECT '" in sql for sql in statements), statements
+    again, _response = _search_statements(client, query)  # the count known: the page alone
+    assert again and all("%> (SELECT '" in sql for sql in again), again
     monkeypatch.setattr(views, "unestimated_search", lambda queryset: queryset)
     old_statements, old = _search_statements(client, query)
     assert not any("%> (SELECT" in sql for sql in old_statements)
@@ -304,12 +306,17 @@ def test_a_statement_that_scores_every_match_sends_its_key_unestimated(client, c
 def test_a_statement_that_can_stop_early_keeps_its_key_estimated(client, common_name):
     # A later page reads its ids with a limit, a sorted search too: the estimate keeps an ordered
     # index walk (testing every person of a rare name's registry) out of their plans.
-    pages = ({"q": "Mammadov", "page": 2}, {"q": "Mammadov Sinaq", "page": 2}, {"q": "Mammadov", "sort": "name", "page": 2})
+    pages = ({"q": "Mammadov", "page": 2}, {"q": "Mammadov Sinaq", "page": 2})
     for query in pages:
         statements, response = _search_statements(client, query)
         limited = [sql for sql in statements if "OVER ()" not in sql]  # not a probe nor a first page
         assert response.status_code == 200 and limited and len(response.context["victims"]) > 0
         assert not any("%> (SELECT" in sql for sql in limited), limited
+    for query in ({"q": "Mammadov", "sort": "name"}, {"q": "Mammadov Sinaq", "sort": "age", "page": 2}):
+        for _request in range(2):
+            statements, response = _search_statements(client, query)
+            assert response.status_code == 200 and statements and len(response.context["victims"]) > 0
+            assert not any("%> (SELECT" in sql for sql in statements), statements
 
 
 def test_unestimated_search_leaves_the_queryset_it_was_given_alone():
@@ -320,9 +327,8 @@ def test_unestimated_search_leaves_the_queryset_it_was_given_alone():
     unestimated, unestimated_params = unestimated_search(searched).query.sql_with_params()
     assert searched.query.sql_with_params() == (sql, params) and "%%> (SELECT" not in sql
     assert '"search_document" %%> (SELECT %s::text)' in unestimated and unestimated_params == params
-    assert str(unestimated_search(Victim.objects.published().filter(initial="M")).query) == str(
-        Victim.objects.published().filter(initial="M").query
-    )
+    for unsearched in (Victim.objects.published().filter(initial="M"), searched.order_by("family_name")):
+        assert unestimated_search(unsearched) is unsearched
 
 
 def test_the_same_people_in_the_same_order_with_the_key_unestimated(common_name):
@@ -335,3 +341,35 @@ def test_the_same_people_in_the_same_order_with_the_key_unestimated(common_name)
         expected = [(v.pk, v.similarity, v.spelling_similarity) for v in searched]
         assert len(expected) > 1
         assert [(v.pk, v.similarity, v.spelling_similarity) for v in unestimated_search(searched)] == expected
+
+
+# Outside a transaction (a request as deployed) the threshold goes in the probe's own round trip,
+# "SET LOCAL …; SELECT …", and ends with it (victims.views.word_similarity_threshold).
+@pytest.mark.django_db(transaction=True)
+def test_as_deployed_the_threshold_goes_with_its_statement_and_ends_with_it(client, settings):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PAGE_CACHE_ENABLED = False
+    [VictimFactory(family_name="Məmmədov", given_name=f"Sınaq{n:02}") for n in range(70)]
+    [VictimFactory(family_name="Məmmədli", given_name=f"Testər{n:02}") for n in range(20)]
+    with transaction.atomic():  # in a transaction: the savepoint, as before
+        in_transaction = client.get("/en/victims/", {"q": "Mammadov"})
+        missing_in_transaction = client.get("/en/victims/", {"q": "Mammadzade", "gender": "female"})
+    connection.close()  # a brand-new connection: pg_trgm not yet loaded in the session
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/en/victims/", {"q": "Mammadov"})
+        missing = client.get("/en/victims/", {"q": "Mammadzade", "gender": "female"})
+    searched = [q["sql"] for q in captured.captured_queries if "%>" in q["sql"]]
+    settings_sent = [q["sql"] for q in captured.captured_queries if "word_similarity_threshold" in q["sql"]]
+    # The probe of the first search; the probes of the second (nobody near) and its suggestions.
+    thresholds = [sql.partition("; SELECT ")[0].rpartition(" = ")[2] for sql in searched]
+    assert thresholds == ["0.8", "0.8", "0.7", "0.3"] and settings_sent == searched
+    assert all(sql.startswith("SET LOCAL pg_trgm.word_similarity_threshold = ") for sql in searched)
+    assert response.context["paginator"].count_is_lower_bound and response.context["result_count"] == 70
+    assert list(response.context["victims"]) == list(in_transaction.context["victims"])
+    assert response.content == in_transaction.content
+    assert missing.context["suggestions"] and missing.content == missing_in_transaction.content
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW pg_trgm.word_similarity_threshold")
+        assert cursor.fetchone()[0] == "0.6"

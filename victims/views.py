@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from contextlib import contextmanager
 from itertools import groupby
 
 from django.contrib.postgres.search import TrigramWordSimilarity
@@ -43,25 +44,52 @@ SUGGESTION_THRESHOLD = 0.3  # well below pg_trgm's default 0.6: near names, not 
 NEAR_FIRST = (0.8, 0.7)
 
 
+@contextmanager
+def word_similarity_threshold(threshold: float):
+    """pg_trgm's word similarity threshold for the one statement run inside, never after it.
+
+    The setting is ``SET LOCAL``: it ends with its transaction, so nothing is left behind on a
+    persistent connection or in a longer transaction (ATOMIC_REQUESTS, tests), and its old value is
+    never read, which PostgreSQL refuses ("unrecognized configuration parameter") until pg_trgm is
+    loaded in the session. Outside a transaction (a request as deployed) the setting goes in the
+    statement's own round trip, ``SET LOCAL …; SELECT …``: one query of two statements runs as one
+    transaction of its own, which ends when it has answered (one round trip instead of four:
+    ``BEGIN``, the setting, the statement, ``ROLLBACK``). In a transaction (tests, a caller's
+    ``atomic``) it goes in a savepoint rolled back after the statement.
+    """
+    if connection.in_atomic_block or not connection.get_autocommit():
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [threshold])
+            yield
+            transaction.set_rollback(True)
+        return
+    sent = False
+
+    def with_the_setting(execute, sql, params, many, context):
+        nonlocal sent
+        if sent or many:
+            return execute(sql, params, many, context)
+        sent = True
+        setting = "SET LOCAL pg_trgm.word_similarity_threshold = %s; "
+        return execute(setting + sql, [threshold, *(params or ())], many, context)
+
+    with connection.execute_wrapper(with_the_setting):
+        yield
+
+
 def nearest_names(query: str, limit: int = 5) -> list[Victim]:
     """Published people whose names come closest to ``query``, for a search that found nobody."""
     key = search_key(query)
     if not key:
         return []
-    with transaction.atomic():
-        # The low threshold lives in a transaction (or savepoint) that is rolled back once the rows
-        # are read: nothing is left behind on a persistent connection or in a longer transaction
-        # (ATOMIC_REQUESTS, tests), and the setting's old value is never read, which PostgreSQL
-        # refuses ("unrecognized configuration parameter") until pg_trgm is loaded in the session.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [SUGGESTION_THRESHOLD])
+    with word_similarity_threshold(SUGGESTION_THRESHOLD):  # the low threshold for this statement only
         people = list(
             Victim.objects.published()
             .filter(search_document__trigram_word_similar=key)
             .annotate(similarity=TrigramWordSimilarity(key, "search_document"))
             .order_by("-similarity", "family_name", "given_name", "id")[:limit]
         )
-        transaction.set_rollback(True)
     return people
 
 
@@ -143,14 +171,9 @@ class RegistryPaginator(Paginator):
         top = bottom + self.per_page
         if bottom < 0:
             return None
-        with transaction.atomic():
-            # As in nearest_names: the threshold lives in a transaction (or savepoint) rolled back
-            # once the rows are read, so it never outlives this query.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [threshold])
+        with word_similarity_threshold(threshold):
             queryset = unestimated_search(self.object_list).annotate(matches_in_all=Window(Count("pk")))
             rows = list(queryset.prefetch_related(None)[bottom:top])
-            transaction.set_rollback(True)
         nearest = rows[0].matches_in_all if rows else 0
         if nearest <= top + self.orphans:  # the page is not inside the nearest matches: read them all
             return None
@@ -187,6 +210,8 @@ class RegistryPaginator(Paginator):
         if bottom and isinstance(queryset, QuerySet):
             rows = queryset.filter(pk__in=Subquery(queryset.values("pk")[bottom:top]))
             return self._get_page(rows, number, self)
+        if isinstance(queryset, QuerySet):  # the first page, its count known
+            return self._get_page(unestimated_search(queryset)[bottom:top], number, self)
         return super().page(number)
 
 
