@@ -100,23 +100,9 @@ def reference(people: list) -> dict[int, list[tuple[int, float]]]:
     """The reference statement's candidates of each row: (pk, similarity), nearest first, then by id."""
     from django.db import connection
 
-    from victims.normalize import search_key
+    from victims.exchange.importing.duplicates import lookup_arguments
 
-    args: list[list] = [[], [], [], [], []]
-    for index, person in enumerate(people):
-        key = search_key(f"{person.family_name} {person.given_name}")
-        if not key:
-            continue
-        low = high = None
-        if person.death_date:
-            low = person.death_date - datetime.timedelta(days=2)
-            high = person.death_date + datetime.timedelta(days=2)
-            if person.death_precision == "month":
-                high = (person.death_date + datetime.timedelta(days=32)).replace(day=1)
-            elif person.death_precision == "year":
-                high = person.death_date.replace(month=12, day=31)
-        for column, value in zip(args, (index, key, low, high, person.place_of_death_id), strict=True):
-            column.append(value)
+    args = lookup_arguments(people)  # the same inputs as the gate's: only the statements differ
     found: dict[int, list[tuple[int, float]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(REFERENCE_SQL, args)

@@ -52,9 +52,7 @@ def _key(viewname, current_app) -> tuple | None:
 
 def cached_reverse(viewname, urlconf=None, args=None, kwargs=None, current_app=None) -> str:
     """``reverse(viewname, urlconf, args, kwargs, current_app)``, remembered (see the module)."""
-    if args or kwargs or urlconf is not None:
-        return reverse(viewname, urlconf, args, kwargs, current_app)
-    key = _key(viewname, current_app)
+    key = None if args or kwargs or urlconf is not None else _key(viewname, current_app)
     if key is None:
         return reverse(viewname, urlconf, args, kwargs, current_app)
     resolver = get_resolver(key[2])

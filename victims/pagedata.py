@@ -217,8 +217,8 @@ def person_page(slug: str) -> PersonRow | None:
 
 # --- Name cards (the home page's newest people) ----------------------------------------------------
 
-CARD_COLUMNS = ("slug", "display_name", "given_name", "patronymic", "family_name", "death_date", "death_precision",
-                "age", "original_language")  # fmt: skip
+# The columns a name card shows: the list querysets' own (``for_list``), but the key.
+CARD_COLUMNS = tuple(field for field in VictimQuerySet.CARD_FIELDS if field != "id")
 CARD_PHOTO_COLUMNS = ("renditions", *localized("alt_text"))
 
 

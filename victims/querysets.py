@@ -41,11 +41,13 @@ class PrimaryPhotoInRowIterable(ModelIterable):
     def __iter__(self):
         photo = self.queryset.model._meta.get_field("photos").related_model
         db = self.queryset.db
+        names = None  # every row's object has the same keys (_primary_photo_sql)
         for person in super().__iter__():
             row = person.__dict__.pop(PRIMARY_PHOTO_IN_ROW, None)
             if row:
                 # from_db takes the values in the order of the model's fields (a JSON object has its own).
-                names = [field.attname for field in photo._meta.concrete_fields if field.attname in row]
+                if names is None:
+                    names = [field.attname for field in photo._meta.concrete_fields if field.attname in row]
                 person.primary_photos = [photo.from_db(db, names, [row[name] for name in names])]
             else:
                 person.primary_photos = []

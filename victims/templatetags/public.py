@@ -298,8 +298,6 @@ def _query_strings(request, key: str, values, drop: tuple[str, ...] = ()) -> lis
             parts.extend(urlencode({name.encode(encoding): str(item).encode(encoding)}) for item in items)
     if None not in parts:
         parts.append(None)
-    if parts == [None]:  # no other parameter: "?key=value"
-        return [escape("?" + _pair(key, str(value), encoding)) for value in values]
     links = []
     for value in values:
         pair = _pair(key, str(value), encoding)

@@ -58,9 +58,9 @@ def _likely_duplicates_sql() -> str:
     )  # fmt: skip
 
 
-def registry_duplicates(victims: list[Victim], *, created_rows: dict[int, int]) -> dict[int, list[Candidate]]:
-    """Likely duplicates in the registry of each person in ``victims`` (by position). People this
-    import created from earlier rows are named by their row (``created_rows``: pk → row)."""
+def lookup_arguments(victims: list[Victim]) -> list[list]:
+    """The look-up's five arrays for ``victims``: each person's position, name key, the window of
+    their date of death (earliest, latest) and place of death; people without a name key are left out."""
     ids, keys, lows, highs, places = [], [], [], [], []
     for index, victim in enumerate(victims):
         key = search_key(f"{victim.family_name} {victim.given_name}")
@@ -78,11 +78,18 @@ def registry_duplicates(victims: list[Victim], *, created_rows: dict[int, int]) 
         lows.append(low)
         highs.append(high)
         places.append(victim.place_of_death_id)
-    if not keys:
+    return [ids, keys, lows, highs, places]
+
+
+def registry_duplicates(victims: list[Victim], *, created_rows: dict[int, int]) -> dict[int, list[Candidate]]:
+    """Likely duplicates in the registry of each person in ``victims`` (by position). People this
+    import created from earlier rows are named by their row (``created_rows``: pk → row)."""
+    arguments = lookup_arguments(victims)
+    if not arguments[1]:
         return {}
     found: dict[int, list[Candidate]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_likely_duplicates_sql(), [ids, keys, lows, highs, places, MAX_CANDIDATES])
+        cursor.execute(_likely_duplicates_sql(), [*arguments, MAX_CANDIDATES])
         for idx, pk, uuid, name, death, precision, place, sim in cursor.fetchall():
             file_row = created_rows.get(pk)
             found.setdefault(idx, []).append(Candidate(
